@@ -1,0 +1,1 @@
+"""Eval suites of phone tasks judged by the final device state (``agentkit.evals``)."""
