@@ -1,0 +1,275 @@
+"""``create_agent``: the one entry point, and the result of a run."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from agentkit.errors import AgentkitError, ConfigurationError
+from agentkit.graph import FEEDBACK_NAME, AgentConfig, build_graph
+from agentkit.models import load_model
+from agentkit.tools.registry import Tool, ToolRegistry
+
+__all__ = ["Agent", "RunResult", "Step", "create_agent", "default_system_prompt"]
+
+
+@dataclass
+class Step:
+    """One event of a run, for display: retrieved tools, a call, a result, an answer."""
+
+    kind: str
+    """``tools``, ``call``, ``result``, ``error``, ``feedback`` or ``answer``."""
+    text: str
+    """Human-readable description."""
+    data: dict = field(default_factory=dict)
+    """Structured details (tool name, arguments, result...)."""
+
+    def to_dict(self) -> dict:
+        """As a plain dict."""
+        return {"kind": self.kind, "text": self.text, **self.data}
+
+
+@dataclass
+class RunResult:
+    """What one user turn produced."""
+
+    answer: str | None
+    """The model's final reply (None if it stopped without one)."""
+    thread_id: str
+    """Checkpoint thread; pass it again to continue the conversation."""
+    steps: list[Step] = field(default_factory=list)
+    """Events of this turn, in order."""
+    tool_calls: list[dict] = field(default_factory=list)
+    """``{"name", "args", "ok", "result"}`` for each call made this turn."""
+    llm_calls: int = 0
+    """Model calls this turn."""
+    prompt_tokens: int = 0
+    """Prompt tokens over those calls."""
+    prompt_tokens_evaluated: int = 0
+    """Prompt tokens actually evaluated (the rest were reused from the KV cache)."""
+    completion_tokens: int = 0
+    """Generated tokens."""
+    cloud_calls: int = 0
+    """Model calls that went to a cloud endpoint (0 for on-device models)."""
+    seconds: float = 0.0
+    """Wall time of the turn."""
+    error: str | None = None
+    """Why the agent stopped without finishing, if it did."""
+    offered_tools: list[str] = field(default_factory=list)
+    """Tools retrieved for this turn, best first."""
+
+    def to_dict(self) -> dict:
+        """As a JSON-able dict."""
+        d = dict(self.__dict__)
+        d["steps"] = [s.to_dict() for s in self.steps]
+        return d
+
+
+def default_system_prompt(device: Any = None) -> Callable[[], str]:
+    """Instructions for a phone assistant; shows the device clock when ``device.now`` exists."""
+
+    def render() -> str:
+        when = ""
+        now = getattr(device, "now", None)
+        if now is not None:
+            when = f" Now it is {now:%A %Y-%m-%d %H:%M}."
+        return (
+            f"You are an assistant that operates the user's phone through functions.{when}\n"
+            "Call the ONE function that does what the user asks, with arguments taken from the request. "
+            "After a function returns, answer the user in one short sentence based on its result. "
+            "If a function returns an error, fix the call or explain the problem. "
+            "If no function fits, answer in plain text or ask a short question."
+        )
+
+    return render
+
+
+class Agent:
+    """A compiled agent. Create it with :func:`create_agent`."""
+
+    def __init__(self, graph: Any, *, model: BaseChatModel, registry: ToolRegistry, config: AgentConfig,
+                 checkpointer: BaseCheckpointSaver) -> None:
+        self.graph = graph
+        """The compiled LangGraph graph (``invoke``/``stream`` it directly if you like)."""
+        self.model = model
+        self.registry = registry
+        self.config = config
+        self.checkpointer = checkpointer
+
+    def run(self, text: str, *, thread_id: str | None = None) -> RunResult:
+        """Handle one user message, continuing ``thread_id`` if given.
+
+        Returns:
+            A :class:`RunResult`. Errors the model cannot fix from inside the loop
+            (context window full, model failure) end the run with ``error`` set;
+            the device state is left as the completed tool calls made it.
+        """
+        thread_id = thread_id or uuid.uuid4().hex
+        cfg = {"configurable": {"thread_id": thread_id}, "recursion_limit": 4 * self.config.max_steps + 10}
+        before = self.graph.get_state(cfg).values.get("messages", []) if self.checkpointer else []
+        t0 = time.perf_counter()
+        error = None
+        try:
+            final = self.graph.invoke({"messages": [HumanMessage(text)]}, cfg)
+        except AgentkitError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            final = self.graph.get_state(cfg).values
+        seconds = time.perf_counter() - t0
+        result = summarize(final.get("messages", [])[len(before):], thread_id=thread_id, seconds=seconds)
+        result.offered_tools = list(final.get("offered_tools", []))
+        result.error = error or final.get("error")
+        if result.offered_tools:
+            result.steps.insert(0, Step("tools", "retrieved tools: " + ", ".join(result.offered_tools),
+                                        {"tools": result.offered_tools}))
+        return result
+
+    def history(self, thread_id: str) -> list[Any]:
+        """The checkpointed messages of a thread."""
+        return list(self.graph.get_state({"configurable": {"thread_id": thread_id}}).values.get("messages", []))
+
+
+def summarize(messages: Iterable[Any], *, thread_id: str, seconds: float) -> RunResult:
+    """Turn a turn's new messages into a :class:`RunResult`."""
+    result = RunResult(answer=None, thread_id=thread_id, seconds=seconds)
+    calls: dict[str, dict] = {}
+    for m in messages:
+        if isinstance(m, AIMessage):
+            meta = m.response_metadata or {}
+            usage = m.usage_metadata or {}
+            result.llm_calls += int(meta.get("llm_calls", 1))
+            result.prompt_tokens += int(usage.get("input_tokens", 0))
+            result.completion_tokens += int(usage.get("output_tokens", 0))
+            cached = int((usage.get("input_token_details") or {}).get("cache_read", 0) or 0)
+            result.prompt_tokens_evaluated += int(usage.get("input_tokens", 0)) - cached
+            if meta.get("cloud"):
+                result.cloud_calls += 1
+            for c in m.tool_calls:
+                entry = {"name": c["name"], "args": c["args"], "ok": None, "result": None}
+                calls[c["id"]] = entry
+                result.tool_calls.append(entry)
+                result.steps.append(Step("call", f"{c['name']}({_args(c['args'])})", {"name": c["name"], "args": c["args"]}))
+            if not m.tool_calls and m.content:
+                result.answer = str(m.content).strip()
+        elif isinstance(m, ToolMessage):
+            entry = calls.get(m.tool_call_id)
+            ok = m.status != "error"
+            if entry is not None:
+                entry["ok"], entry["result"] = ok, str(m.content)
+            result.steps.append(Step("result" if ok else "error", f"{m.name} -> {m.content}",
+                                     {"name": m.name, "ok": ok}))
+        elif isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME:
+            result.steps.append(Step("feedback", str(m.content)))
+    if result.answer is not None:
+        result.steps.append(Step("answer", result.answer))
+    return result
+
+
+def _args(args: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in args.items())
+
+
+def _checkpointer(spec: Any) -> BaseCheckpointSaver:
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    if spec is None:
+        return InMemorySaver()
+    if isinstance(spec, BaseCheckpointSaver):
+        return spec
+    if isinstance(spec, (str, os.PathLike)):
+        path = Path(spec)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        saver = SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
+        saver.setup()
+        return saver
+    raise ConfigurationError(f"checkpointer must be None, a path or a BaseCheckpointSaver, got {spec!r}")
+
+
+def create_agent(
+    model: BaseChatModel | str = "qwen2.5-0.5b",
+    tools: ToolRegistry | Iterable[Tool] | None = None,
+    *,
+    device: Any = None,
+    context: dict[str, Any] | None = None,
+    index: Any = None,
+    embedder: Any = None,
+    top_k: int = 5,
+    max_steps: int = 8,
+    system_prompt: str | Callable[[], str] | None = None,
+    checkpointer: BaseCheckpointSaver | str | os.PathLike | None = None,
+) -> Agent:
+    """Create a phone agent.
+
+    Args:
+        model: A LangChain chat model, or a model spec string: a name from
+            ``agentkit.models.MODELS`` or a path to a ``.gguf`` file (run on-device).
+        tools: The tools; defaults to the built-in phone apps.
+        device: The simulated phone (or any object) injected into tools as ``phone``.
+        context: More runtime objects to inject into tools, by parameter name.
+        index: A prebuilt ``ToolIndex`` to retrieve from (share one across agents).
+        embedder: Embedder for a new index; defaults to the bundled MiniLM model.
+        top_k: Tools shown to the model per user turn.
+        max_steps: Most model calls per user turn.
+        system_prompt: Instructions (or a callable returning them).
+        checkpointer: Where threads are saved: a SQLite file path, a saver, or
+            None for in-memory.
+
+    Returns:
+        An :class:`Agent`; call ``agent.run(text, thread_id=...)``.
+
+    Raises:
+        ConfigurationError: a bad argument.
+        ModelLoadError: the model could not be loaded.
+    """
+    if top_k < 1 or max_steps < 1:
+        raise ConfigurationError(f"top_k and max_steps must be >= 1, got top_k={top_k}, max_steps={max_steps}")
+    chat = load_model(model) if isinstance(model, str) else model
+    if not isinstance(chat, BaseChatModel):
+        raise ConfigurationError(f"model must be a BaseChatModel or a model spec string, got {type(model).__name__}")
+    if tools is None:
+        from agentkit.tools.loading import load_registry
+
+        registry = load_registry()
+    elif isinstance(tools, ToolRegistry):
+        registry = tools
+    else:
+        registry = ToolRegistry(tools)
+    ctx = dict(context or {})
+    if device is not None:
+        ctx.setdefault("phone", device)
+    retrieve = None
+    if len(registry) > top_k:
+        if index is None:
+            from agentkit.embeddings import default_embedder
+            from agentkit.tools.retrieval import ToolIndex
+
+            index = ToolIndex(registry, embedder or default_embedder())
+
+        def retrieve(query: str, k: int) -> list[str]:
+            return [hit.tool.name for hit in index.search(query, k)]
+
+    config = AgentConfig(
+        top_k=top_k,
+        max_steps=max_steps,
+        system_prompt=system_prompt if system_prompt is not None else default_system_prompt(device),
+        retrieve=retrieve,
+        context=ctx,
+    )
+    saver = _checkpointer(checkpointer)
+    graph = build_graph(chat, registry, config).compile(checkpointer=saver)
+    return Agent(graph, model=chat, registry=registry, config=config, checkpointer=saver)
+
+
+def iter_steps(result: RunResult) -> Iterator[str]:
+    """Lines describing a run, for printing."""
+    for s in result.steps:
+        yield f"[{s.kind}] {s.text}"

@@ -1,0 +1,198 @@
+"""The ReAct state machine: retrieve tools -> model -> tools -> model ... -> answer.
+
+Nodes know nothing about phones or evals: tools come from a registry, runtime
+objects (the phone) arrive in ``context`` and are injected into the tools that
+declare them.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable, Mapping, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+
+from agentkit.errors import ModelRetry
+from agentkit.tools.registry import ToolRegistry, to_jsonable
+
+__all__ = ["AgentState", "AgentConfig", "build_graph"]
+
+FEEDBACK_NAME = "agentkit"
+"""``name`` of the messages the runtime itself sends to the model."""
+
+
+class AgentState(TypedDict, total=False):
+    """The graph's state, checkpointed after every node."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation: user, model, tool and runtime-feedback messages."""
+    offered_tools: list[str]
+    """Names of the tools retrieved for the current user turn, best first."""
+    turn_start: int
+    """Index in ``messages`` where the current user turn starts."""
+    llm_calls: Annotated[int, operator.add]
+    """Model calls in this thread."""
+    turn_llm_calls: int
+    """Model calls in the current user turn (for the step limit)."""
+    error: str | None
+    """Why the agent stopped without an answer, if it did."""
+
+
+@dataclass
+class AgentConfig:
+    """Settings of one agent graph."""
+
+    top_k: int = 5
+    """Tools shown to the model per user turn."""
+    max_steps: int = 8
+    """Most model calls per user turn."""
+    system_prompt: str | Callable[[], str] = ""
+    """Instructions; a callable is evaluated at each model call (e.g. to show the device clock)."""
+    retrieve: Callable[[str, int], list[str]] | None = None
+    """Query -> tool names, best first. None offers every tool."""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """Runtime objects injected into tools by parameter name (e.g. ``{"phone": phone}``)."""
+
+
+def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
+    for i in range(len(messages) - 1, -1, -1):
+        m = messages[i]
+        if isinstance(m, HumanMessage) and m.name != FEEDBACK_NAME:
+            return i, m.text if hasattr(m, "text") and not callable(m.text) else str(m.content)
+    return 0, ""
+
+
+def _call_key(name: str, args: Any) -> str:
+    return name + json.dumps(args, sort_keys=True, default=str)
+
+
+def _successful_calls(state: AgentState) -> dict[str, str]:
+    """Calls that succeeded in the current turn: call key -> result text."""
+    done: dict[str, str] = {}
+    for m in state["messages"][state.get("turn_start", 0):]:
+        if isinstance(m, ToolMessage) and m.status == "success" and m.artifact:
+            done[m.artifact] = str(m.content)
+    return done
+
+
+def _as_ai(reply: Any) -> AIMessage:
+    if isinstance(reply, AIMessage):
+        return reply
+    return AIMessage(content=str(getattr(reply, "content", reply)))
+
+
+def _merge_usage(reply: AIMessage, discarded: AIMessage) -> AIMessage:
+    """``reply`` carrying the token usage of a discarded earlier reply too."""
+    a, b = reply.usage_metadata or {}, discarded.usage_metadata or {}
+    usage = {k: int(a.get(k, 0)) + int(b.get(k, 0)) for k in ("input_tokens", "output_tokens", "total_tokens")}
+    cache = int((a.get("input_token_details") or {}).get("cache_read", 0) or 0) + \
+        int((b.get("input_token_details") or {}).get("cache_read", 0) or 0)
+    usage["input_token_details"] = {"cache_read": cache}
+    meta = dict(reply.response_metadata or {})
+    meta["llm_calls"] = 1 + int((discarded.response_metadata or {}).get("llm_calls", 1))
+    return reply.model_copy(update={"usage_metadata": usage, "response_metadata": meta})
+
+
+def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfig) -> StateGraph:
+    """Build the (uncompiled) ReAct graph.
+
+    Args:
+        model: Any LangChain chat model that supports ``bind_tools``.
+        registry: Tools the agent may run.
+        config: Limits, prompt, retrieval and runtime context.
+
+    Returns:
+        A ``StateGraph`` to compile with a checkpointer of your choice.
+    """
+
+    def retrieve_tools(state: AgentState) -> dict:
+        start, text = _last_user_text(state["messages"])
+        if config.retrieve is None or len(registry) <= config.top_k:
+            names = registry.names()
+        else:
+            names = config.retrieve(text, config.top_k)
+        return {"offered_tools": names, "turn_start": start, "turn_llm_calls": 0, "error": None}
+
+    def call_model(state: AgentState) -> dict:
+        tools = [registry.get(n) for n in state.get("offered_tools", []) if n in registry]
+        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
+        messages = ([SystemMessage(prompt)] if prompt else []) + list(state["messages"])
+        bound = model.bind_tools(tools) if tools else model
+        reply = _as_ai(bound.invoke(messages))
+        calls = 1
+        done = _successful_calls(state)
+        if tools and reply.tool_calls and all(_call_key(c["name"], c["args"]) in done for c in reply.tool_calls):
+            # small models repeat a call whose result they already have: ask again, prose only
+            retry = _as_ai(model.bind_tools(tools, tool_choice="none").invoke(messages))
+            calls += 1
+            reply = _merge_usage(retry, reply)
+        update: dict = {"messages": [reply], "llm_calls": calls,
+                        "turn_llm_calls": state.get("turn_llm_calls", 0) + calls}
+        if reply.invalid_tool_calls and not reply.tool_calls:
+            problems = "; ".join(str(c.get("error")) for c in reply.invalid_tool_calls)
+            raw = reply.response_metadata.get("raw") if reply.response_metadata else None
+            update["messages"] = [
+                AIMessage(content=raw or reply.content, id=reply.id, usage_metadata=reply.usage_metadata,
+                          response_metadata=reply.response_metadata),
+                HumanMessage(
+                    f"Your tool call could not be used: {problems}. Reply with one valid tool call "
+                    '{"name": ..., "arguments": {...}} or answer in plain text.',
+                    name=FEEDBACK_NAME,
+                ),
+            ]
+        return update
+
+    def run_tools(state: AgentState) -> dict:
+        messages = state["messages"]
+        last = messages[-1]
+        assert isinstance(last, AIMessage)
+        done = _successful_calls(state)
+        out = []
+        for call in last.tool_calls:
+            key = _call_key(call["name"], call["args"])
+            if key in done and call["name"] in registry and registry.get(call["name"]).changes_state:
+                # small models like to repeat a successful action; doing it twice would corrupt state
+                out.append(ToolMessage(
+                    f"Already done, not repeated. Result was: {done[key]}. Now reply to the user.",
+                    tool_call_id=call["id"], name=call["name"], status="error",
+                ))
+                continue
+            try:
+                tool = registry.get(call["name"])
+                result = tool.invoke(call["args"], config.context)
+                content = json.dumps(to_jsonable(result), ensure_ascii=False, default=str)
+                out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
+                                       status="success", artifact=key))
+            except ModelRetry as exc:
+                out.append(ToolMessage(f"Error: {exc}", tool_call_id=call["id"], name=call["name"],
+                                       status="error"))
+        return {"messages": out}
+
+    def after_model(state: AgentState) -> str:
+        last = state["messages"][-1]
+        over = state.get("turn_llm_calls", 0) >= config.max_steps
+        if isinstance(last, AIMessage) and last.tool_calls:
+            return "limit" if over else "tools"
+        if isinstance(last, HumanMessage) and last.name == FEEDBACK_NAME:
+            return "limit" if over else "model"
+        return END
+
+    def step_limit(state: AgentState) -> dict:
+        return {"error": f"step limit reached: {config.max_steps} model calls without a final answer"}
+
+    graph = StateGraph(AgentState)
+    graph.add_node("retrieve_tools", retrieve_tools)
+    graph.add_node("model", call_model)
+    graph.add_node("tools", run_tools)
+    graph.add_node("step_limit", step_limit)
+    graph.add_edge(START, "retrieve_tools")
+    graph.add_edge("retrieve_tools", "model")
+    graph.add_conditional_edges("model", after_model, {"tools": "tools", "model": "model", "limit": "step_limit", END: END})
+    graph.add_edge("tools", "model")
+    graph.add_edge("step_limit", END)
+    return graph

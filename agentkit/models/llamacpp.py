@@ -1,0 +1,308 @@
+"""A quantized GGUF model run locally by llama.cpp, as a LangChain chat model.
+
+How it makes a small model call tools reliably:
+
+1. The prompt is rendered with the model's own chat template (Qwen2.5 lists
+   the tools in ``<tools>`` and expects ``<tool_call>`` blocks).
+2. The first token is sampled freely. If the reply is heading for a tool call
+   (``<tool_call>``, a code fence or ``{``), generation restarts from
+   ``<tool_call>\\n`` under a llama.cpp grammar built from the JSON schemas of
+   the offered tools, so the name is one of them and the arguments fit.
+   Otherwise the reply continues as free text: the model can still answer or
+   ask a question.
+3. Steps of one task only append to the prompt, so llama.cpp's KV cache is
+   reused: only the new tokens are evaluated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import threading
+import time
+from typing import Any, Callable, Sequence
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import ConfigDict, Field, PrivateAttr
+
+from agentkit.errors import ConfigurationError, ModelLoadError
+from agentkit.models._decode import DecodeStats, GrammarFilter, decode
+from agentkit.models._prompt import PromptRenderer
+from agentkit.models._toolcalls import looks_like_tool_call_start, parse_reply
+
+__all__ = ["LlamaCppChatModel", "ContextWindowError"]
+
+
+_NAME_RE = re.compile(r'"name"\s*:\s*"([^"]+)"')
+
+
+class ContextWindowError(ConfigurationError):
+    """The conversation no longer fits the model's context window."""
+
+
+def _tool_schema(t: Any) -> dict:
+    """``{"name", "description", "parameters"}`` for an agentkit Tool or anything LangChain converts."""
+    if hasattr(t, "schema") and hasattr(t, "parameters") and hasattr(t, "name"):
+        return t.schema()
+    return convert_to_openai_tool(t)["function"]
+
+
+def _call_grammar_schema(tools: Sequence[dict]) -> dict:
+    """JSON schema for one call: ``{"name": <one of tools>, "arguments": <its parameters>}``."""
+    options = []
+    for t in tools:
+        params = t.get("parameters") or {"type": "object", "properties": {}}
+        options.append({
+            "type": "object",
+            "properties": {"name": {"const": t["name"]}, "arguments": params},
+            "required": ["name", "arguments"],
+        })
+    return options[0] if len(options) == 1 else {"anyOf": options}
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """A GGUF model run in-process by llama-cpp-python.
+
+    Example::
+
+        model = LlamaCppChatModel(model_path=resolve_gguf("qwen2.5-0.5b"))
+        reply = model.bind_tools([send_message]).invoke("Text Alice I'm late")
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    """Path to the GGUF file."""
+    model_name: str = ""
+    """Name shown in reports; defaults to the file name."""
+    n_ctx: int = 4096
+    """Context window in tokens."""
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    """CPU threads for llama.cpp."""
+    n_batch: int = 512
+    """Prompt tokens evaluated per batch."""
+    temperature: float = 0.0
+    """0 means greedy (deterministic) decoding."""
+    max_tokens: int = 384
+    """Most tokens generated per reply."""
+    kv_reuse: bool = True
+    """Reuse the KV cache for the prompt prefix shared with the previous call."""
+    constrain_tool_calls: bool = True
+    """Constrain tool-call JSON with a grammar built from the tools' schemas."""
+
+    _llm: Any = PrivateAttr(default=None)
+    _renderer: PromptRenderer | None = PrivateAttr(default=None)
+    _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
+    _grammar_cache: dict[str, str] = PrivateAttr(default_factory=dict)
+    _banned: Any = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "agentkit-llamacpp"
+
+    @property
+    def _identifying_params(self) -> dict:
+        return {"model_path": self.model_path, "temperature": self.temperature, "n_ctx": self.n_ctx}
+
+    # -- loading -----------------------------------------------------------
+    def load(self) -> Any:
+        """Load the weights now (otherwise this happens on the first call)."""
+        with self._lock:
+            if self._llm is None:
+                try:
+                    from llama_cpp import Llama
+                except ImportError:
+                    raise ModelLoadError(
+                        "the on-device backend needs llama-cpp-python: pip install 'agentkit[llamacpp]' "
+                        "(or run `make demo`, which builds it)"
+                    ) from None
+                if not os.path.isfile(self.model_path):
+                    raise ModelLoadError(f"model file {self.model_path!r} does not exist")
+                try:
+                    self._llm = Llama(
+                        model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                        n_threads_batch=self.n_threads, n_batch=self.n_batch, verbose=False,
+                    )
+                except Exception as exc:
+                    raise ModelLoadError(f"llama.cpp could not load {self.model_path!r}: {exc}") from exc
+                meta = self._llm.metadata
+                vocab = self._llm._model
+                self._renderer = PromptRenderer(
+                    meta.get("tokenizer.chat_template"),
+                    bos_token=vocab.token_get_text(vocab.token_bos()) if vocab.token_bos() >= 0 else "",
+                    eos_token=vocab.token_get_text(vocab.token_eos()) if vocab.token_eos() >= 0 else "",
+                )
+            return self._llm
+
+    @property
+    def name_for_reports(self) -> str:
+        """The model's display name."""
+        return self.model_name or os.path.basename(self.model_path)
+
+    # -- tools -------------------------------------------------------------
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
+        """Offer tools to the model (agentkit Tools, OpenAI dicts, functions, BaseTools).
+
+        Args:
+            tools: The tools the model may call.
+            tool_choice: ``"auto"`` (default), ``"none"``, ``"required"``/``"any"`` or a tool name.
+        """
+        schemas = [_tool_schema(t) for t in tools]
+        return self.bind(tools=schemas, tool_choice=tool_choice, **kwargs)
+
+    def _grammar(self, schema: dict) -> Any:
+        """A fresh grammar filter for JSON following ``schema`` (GBNF text is cached)."""
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammar_cache:
+            try:
+                self._grammar_cache[key] = json_schema_to_gbnf(key)
+            except Exception as exc:
+                raise ConfigurationError(f"cannot build a grammar from the tool schema {schema!r}: {exc}") from exc
+        return GrammarFilter(self._llm, self._grammar_cache[key])
+
+    # -- generation --------------------------------------------------------
+    def _call_start_tokens(self) -> Any:
+        """Ids of tokens that would open a tool call (``<tool_call>``, ``{``, a code fence)."""
+        if self._banned is None:
+            import numpy as np
+
+            vocab = self._llm._model
+            self._banned = np.array(
+                [i for i in range(self._llm.n_vocab())
+                 if looks_like_tool_call_start(vocab.token_get_text(i).replace("\u0120", " ").replace("\u010a", "\n"))
+                 and vocab.token_get_text(i).strip()],
+                dtype=np.int64,
+            )
+        return self._banned
+
+    def _tokenize(self, text: str, bos: bool = True) -> list[int]:
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=bos, special=True)
+        if not bos and tokens and tokens[0] == self._llm.token_bos():
+            tokens = tokens[1:]
+        return tokens
+
+    def _text(self, tokens: list[int]) -> str:
+        return self._llm.detokenize(tokens, special=True).decode("utf-8", errors="replace")
+
+    def _decode(self, tokens: list[int], max_tokens: int, **kw: Any) -> tuple[list[int], DecodeStats]:
+        if len(tokens) + max_tokens > self.n_ctx:
+            raise ContextWindowError(
+                f"prompt of {len(tokens)} tokens plus {max_tokens} to generate exceeds n_ctx={self.n_ctx}; "
+                "start a new thread or raise n_ctx"
+            )
+        return decode(self._llm, tokens, max_tokens, temperature=self.temperature, kv_reuse=self.kv_reuse, **kw)
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        tools: list[dict] = list(kwargs.get("tools") or [])
+        tool_choice = kwargs.get("tool_choice")
+        stops = list(stop or [])
+        with self._lock:
+            self.load()
+            assert self._renderer is not None
+            tokens = self._tokenize(self._renderer.render(messages, tools or None))
+
+            def stop_text(out: list[int]) -> bool:
+                return bool(stops) and any(s in self._text(out) for s in stops)
+
+            if tool_choice == "none" and tools:
+                # tools stay in the prompt (so the KV cache still matches) but the reply must be prose
+                out, stats = self._decode(tokens, self.max_tokens, stop_when=stop_text if stops else None,
+                                          banned_first=self._call_start_tokens())
+                text, mode = self._text(out), "text"
+                tools = []
+            elif not tools or not self.constrain_tool_calls:
+                out, stats = self._decode(tokens, self.max_tokens, stop_when=stop_text if stops else None)
+                text, mode = self._text(out), "text"
+            elif tool_choice not in (None, "auto"):
+                text, stats = self._forced_call(tokens, tools, tool_choice)
+                mode = "tool"
+            else:
+                text, stats, mode = self._free_then_constrained(tokens, tools, stop_text)
+        for s in stops:
+            if s in text:
+                text = text[: text.index(s)]
+        return ChatResult(generations=[ChatGeneration(message=self._to_message(text, tools, stats, mode))])
+
+    def _free_then_constrained(self, tokens: list[int], tools: list[dict],
+                               stop_text: Callable[[list[int]], bool]) -> tuple[str, DecodeStats, str]:
+        """Let the model choose freely between prose and a call, and which tool; constrain the arguments."""
+
+        def phase_one_done(out: list[int]) -> bool:
+            text = self._text(out)
+            if not text.strip():
+                return False
+            if not looks_like_tool_call_start(text):
+                return stop_text(out)
+            return _NAME_RE.search(text) is not None
+
+        out, stats = self._decode(tokens, self.max_tokens, stop_when=phase_one_done)
+        text = self._text(out)
+        match = _NAME_RE.search(text) if looks_like_tool_call_start(text) else None
+        if match is None:
+            return text, stats, "text"
+        name = match.group(1)
+        schema = next((t for t in tools if t["name"] == name), None)
+        if schema is None:  # not an offered tool: let it finish and let the agent explain the mistake
+            more, s2 = self._decode(tokens + out, self.max_tokens - len(out))
+            return text + self._text(more), stats + s2, "tool"
+        prefill = '<tool_call>\n{"name": ' + json.dumps(name) + ', "arguments": '
+        args_schema = schema.get("parameters") or {"type": "object", "properties": {}}
+
+        def args_done(args_out: list[int]) -> bool:
+            return _json_complete(self._text(args_out))
+
+        args_tokens, s2 = self._decode(tokens + self._tokenize(prefill, bos=False), self.max_tokens,
+                                       grammar=self._grammar(args_schema), stop_when=args_done)
+        return prefill + self._text(args_tokens).strip() + "}\n</tool_call>", stats + s2, "tool"
+
+    def _forced_call(self, tokens: list[int], tools: list[dict], tool_choice: str) -> tuple[str, DecodeStats]:
+        """tool_choice "required"/"any"/a name: the reply must be one call of an offered tool."""
+        if tool_choice not in ("any", "required"):
+            tools = [t for t in tools if t["name"] == tool_choice] or tools
+        prefill = "<tool_call>\n"
+        out, stats = self._decode(tokens + self._tokenize(prefill, bos=False), self.max_tokens,
+                                  grammar=self._grammar(_call_grammar_schema(tools)),
+                                  stop_when=lambda o: _json_complete(self._text(o)))
+        return prefill + self._text(out).strip() + "\n</tool_call>", stats
+
+    def _to_message(self, text: str, tools: list[dict], stats: DecodeStats, mode: str) -> AIMessage:
+        parsed = parse_reply(text) if tools else None
+        usage = {
+            "input_tokens": stats.prompt_tokens,
+            "output_tokens": stats.completion_tokens,
+            "total_tokens": stats.prompt_tokens + stats.completion_tokens,
+            "input_token_details": {"cache_read": stats.prompt_tokens - stats.prompt_tokens_evaluated},
+        }
+        meta = {"model_name": self.name_for_reports, "mode": mode, "raw": text, **dataclasses.asdict(stats)}
+        if parsed is None:
+            return AIMessage(content=text.strip(), usage_metadata=usage, response_metadata=meta)
+        return AIMessage(
+            content=parsed.content,
+            tool_calls=parsed.tool_calls,
+            invalid_tool_calls=parsed.invalid_tool_calls,
+            usage_metadata=usage,
+            response_metadata=meta,
+        )
+
+
+def _json_complete(text: str) -> bool:
+    """Whether ``text`` (after ``<tool_call>\\n``) already holds one complete JSON object."""
+    t = text.strip()
+    if not t.endswith("}"):
+        return False
+    try:
+        json.loads(t)
+        return True
+    except json.JSONDecodeError:
+        return False
+
+

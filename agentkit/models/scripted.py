@@ -1,0 +1,66 @@
+"""A scripted chat model for tests: it replays queued replies, no weights needed."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, Union
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict, Field
+
+from agentkit.models._toolcalls import new_call_id, parse_reply
+
+__all__ = ["ScriptedChatModel", "call"]
+
+Reply = Union[str, AIMessage, Callable[[list[BaseMessage], list[dict]], Union[str, AIMessage]]]
+
+
+def call(name: str, **args: Any) -> AIMessage:
+    """A reply that calls tool ``name`` with ``args``."""
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": new_call_id(), "type": "tool_call"}])
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Returns queued replies in order: a test double for the on-device model.
+
+    A reply is an ``AIMessage``, a string (parsed for tool calls exactly like
+    the real backend's output, so malformed calls can be tested), or a function
+    of (messages, offered tool schemas). Every call is recorded in ``calls``.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    replies: list[Any] = Field(default_factory=list)
+    """Queued replies; running out raises IndexError."""
+    calls: list[dict] = Field(default_factory=list)
+    """Recorded calls: ``{"messages", "tools"}``."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "agentkit-scripted"
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
+        """Record the offered tools' schemas with each call."""
+        from agentkit.models.llamacpp import _tool_schema
+
+        return self.bind(tools=[_tool_schema(t) for t in tools], **kwargs)
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        tools = list(kwargs.get("tools") or [])
+        self.calls.append({"messages": list(messages), "tools": tools})
+        if not self.replies:
+            raise IndexError("ScriptedChatModel ran out of replies")
+        reply = self.replies.pop(0)
+        if callable(reply) and not isinstance(reply, AIMessage):
+            reply = reply(list(messages), tools)
+        if isinstance(reply, str):
+            parsed = parse_reply(reply)
+            reply = AIMessage(content=parsed.content, tool_calls=parsed.tool_calls,
+                              invalid_tool_calls=parsed.invalid_tool_calls, response_metadata={"raw": reply})
+        usage = {"input_tokens": sum(len(str(m.content).split()) for m in messages),
+                 "output_tokens": len(str(reply.content).split()) + len(reply.tool_calls), "total_tokens": 0}
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        reply = reply.model_copy(update={"usage_metadata": usage})
+        return ChatResult(generations=[ChatGeneration(message=reply)])

@@ -1,0 +1,209 @@
+"""ToolIndex: retrieving the few relevant tools for a request."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentkit.testing import HashEmbedder
+from agentkit.tools import Tool, ToolRegistry, tool
+from agentkit.tools.retrieval import ToolHit, ToolIndex
+
+
+@tool(app="clock", examples=["Wake me up at 7am", "Set an alarm for six thirty tomorrow"])
+def set_alarm(time: str, label: str = "") -> dict:
+    """Set an alarm that rings at a given time.
+
+    Args:
+        time: Time of day, like 07:00.
+        label: Optional name for the alarm.
+    """
+    return {}
+
+
+@tool(app="clock", examples=["Start a timer for ten minutes", "Count down 5 minutes"])
+def start_timer(minutes: int) -> dict:
+    """Start a countdown timer.
+
+    Args:
+        minutes: Length of the timer in minutes.
+    """
+    return {}
+
+
+@tool(app="weather", examples=["What's the weather tomorrow?", "Will it rain in Paris today"])
+def get_forecast(city: str) -> dict:
+    """Get the weather forecast for a city.
+
+    Args:
+        city: City name.
+    """
+    return {}
+
+
+@tool(app="contacts", examples=["What's Alice's phone number?", "Find Bob in my contacts"])
+def find_contact(query: str) -> dict:
+    """Look up a contact by name.
+
+    Args:
+        query: Part of the contact's name.
+    """
+    return {}
+
+
+@tool(app="calendar", examples=["Add a meeting with Dana on Friday at 3pm", "Put lunch on my calendar"])
+def create_event(title: str, start: str) -> dict:
+    """Create a calendar event.
+
+    Args:
+        title: What the event is.
+        start: When it starts, ISO 8601.
+    """
+    return {}
+
+
+def make_send_message(examples: list[str]) -> Tool:
+    def send_message(to: str, body: str) -> dict:
+        """Send a text message to a contact.
+
+        Args:
+            to: Contact name or phone number.
+            body: The message text.
+        """
+        return {}
+
+    return tool(send_message, app="messages", examples=examples)
+
+
+SEND_MESSAGE = make_send_message(["Text Alice that I'm running late", "Send a message to Bob"])
+TOOLS = [set_alarm, start_timer, get_forecast, find_contact, create_event, SEND_MESSAGE]
+
+
+def docs_of(t: Tool) -> int:
+    return 1 + len(t.examples)
+
+
+@pytest.fixture
+def index() -> ToolIndex:
+    return ToolIndex(ToolRegistry(TOOLS), HashEmbedder())
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("set an alarm for 7am", "set_alarm"),
+    ("start a timer for 3 minutes", "start_timer"),
+    ("will it rain tomorrow", "get_forecast"),
+    ("text Carol that I'm late", "send_message"),
+    ("add a meeting on my calendar", "create_event"),
+    ("find Alice's phone number", "find_contact"),
+])
+def test_search_puts_the_right_tool_first(index, query, expected):
+    hits = index.search(query, k=3)
+    assert hits[0].tool.name == expected
+    assert all(isinstance(h, ToolHit) for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_search_respects_k_and_returns_distinct_tools(index):
+    assert len(index.search("alarm", k=2)) == 2
+    hits = index.search("alarm", k=50)
+    assert len(hits) == len(TOOLS)
+    assert len({h.tool.name for h in hits}) == len(TOOLS)
+    assert index.search("alarm", k=0) == []
+
+
+def test_search_filters_by_app(index):
+    hits = index.search("set an alarm for 7am", k=5, apps={"weather", "contacts"})
+    assert {h.tool.app for h in hits} == {"weather", "contacts"}
+    assert index.search("set an alarm", apps=[]) == []
+
+
+def test_search_embeds_the_query_once():
+    embedder = HashEmbedder()
+    index = ToolIndex(ToolRegistry(TOOLS), embedder)
+    embedder.calls.clear()
+    index.search("wake me up", k=3)
+    assert embedder.calls == [["wake me up"]]
+
+
+def test_in_memory_indexes_are_independent():
+    small = ToolIndex(ToolRegistry([set_alarm]), HashEmbedder())
+    full = ToolIndex(ToolRegistry(TOOLS), HashEmbedder())
+    assert [h.tool.name for h in small.search("weather", k=5)] == ["set_alarm"]
+    assert len(full.search("weather", k=10)) == len(TOOLS)
+
+
+def test_sync_embeds_only_tools_added_since(index):
+    assert index.sync() == 0
+    @tool(app="music", examples=["Play some jazz"])
+    def play_music(query: str) -> dict:
+        """Play a song, album or playlist.
+
+        Args:
+            query: What to play.
+        """
+        return {}
+
+    index.registry.add(play_music)
+    assert index.sync() == docs_of(play_music)
+    assert index.search("play jazz music", k=1)[0].tool.name == "play_music"
+
+
+def test_reopened_persistent_index_embeds_nothing(tmp_path):
+    first = HashEmbedder()
+    ToolIndex(ToolRegistry(TOOLS), first, path=tmp_path)
+    assert sum(map(len, first.calls)) == sum(map(docs_of, TOOLS))
+
+    again = HashEmbedder()
+    index = ToolIndex(ToolRegistry(TOOLS), again, path=tmp_path)
+    assert again.calls == []
+    assert index.sync() == 0
+    assert index.search("wake me up at 7", k=1)[0].tool.name == "set_alarm"
+
+
+def test_changed_tool_is_the_only_one_re_embedded(tmp_path):
+    ToolIndex(ToolRegistry(TOOLS), HashEmbedder(), path=tmp_path)
+    changed = make_send_message(["Shoot Bob a quick note"])
+    embedder = HashEmbedder()
+    index = ToolIndex(ToolRegistry([*TOOLS[:-1], changed]), embedder, path=tmp_path)
+    assert embedder.calls == [[
+        "messages: Send a text message to a contact. (to, body)", "Shoot Bob a quick note",
+    ]]
+    assert index.search("shoot a quick note", k=1)[0].tool is changed
+
+
+def test_removed_tool_disappears(tmp_path):
+    ToolIndex(ToolRegistry(TOOLS), HashEmbedder(), path=tmp_path)
+    index = ToolIndex(ToolRegistry(TOOLS[1:]), HashEmbedder(), path=tmp_path)
+    assert index.sync() == 0
+    names = {h.tool.name for h in index.search("set an alarm for 7am", k=50)}
+    assert names == {t.name for t in TOOLS[1:]}
+
+
+def test_another_embedder_re_embeds_everything(tmp_path):
+    ToolIndex(ToolRegistry(TOOLS), HashEmbedder(), path=tmp_path)
+    other = HashEmbedder(dim=64)
+    index = ToolIndex(ToolRegistry(TOOLS), other, path=tmp_path)
+    assert sum(map(len, other.calls)) == sum(map(docs_of, TOOLS))
+    assert index.search("wake me up at 7", k=1)[0].tool.name == "set_alarm"
+
+
+@pytest.mark.slow
+def test_real_embedder_finds_tools_by_meaning():
+    from agentkit.embeddings import default_embedder
+
+    index = ToolIndex(ToolRegistry(TOOLS), default_embedder())
+    assert index.search("wake me up at seven", k=1)[0].tool.name == "set_alarm"
+    assert index.search("is it going to be sunny in Rome?", k=1)[0].tool.name == "get_forecast"
+    # The agent is shown the top few tools, so paraphrases only need to land there;
+    # all-MiniLM-L6-v2 ranks some of these second or third (e.g. "half past six"
+    # sits close to the timer's "Count down 5 minutes").
+    cases = {
+        "I need to get up at half past six": "set_alarm",
+        "let Mum know I'll be home soon": "send_message",
+        "remind me in 15 minutes to take the pasta off": "start_timer",
+        "schedule a dentist appointment next Tuesday": "create_event",
+        "what's Carol's number": "find_contact",
+    }
+    for query, expected in cases.items():
+        hits = index.search(query, k=3)
+        assert expected in [h.tool.name for h in hits], (query, [(h.tool.name, h.score) for h in hits])
+        assert all(-1.0 <= h.score <= 1.0 + 1e-6 for h in hits)

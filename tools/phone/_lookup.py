@@ -1,0 +1,147 @@
+"""Finding contacts and records by the loose names a small model uses.
+
+Every lookup tries stricter matches first (id, exact name, whole word, prefix,
+substring) and stops at the first stage with any hit: one hit is the answer,
+several are an ambiguity. Failures raise
+:class:`~agentkit.errors.ToolExecutionError` listing the candidates, so the
+model can retry with a better name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable
+
+from agentkit.errors import ToolExecutionError
+
+__all__ = ["digits", "find_contact", "find_record", "is_number", "next_id", "norm"]
+
+
+def norm(text: object) -> str:
+    """Lower-case, trimmed, single-spaced text."""
+    return re.sub(r"\s+", " ", str(text)).strip().lower()
+
+
+def digits(text: object) -> str:
+    """Only the digits of ``text`` (for comparing phone numbers)."""
+    return re.sub(r"\D", "", str(text))
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` looks like a phone number rather than a name."""
+    return bool(re.fullmatch(r"[\d\s+().-]+", str(text).strip())) and len(digits(text)) >= 4
+
+
+def _strip_filler(query: str) -> str:
+    q = norm(query).strip("'\"")
+    q = re.sub(r"^(my|the|to) ", "", q)
+    q = re.sub(r"'s$", "", q)
+    return q.strip()
+
+
+def _staged(query: str, items: list[dict], names: Callable[[dict], Iterable[str]]) -> list[dict]:
+    """Items matching ``query`` at the strictest stage that has any match."""
+    words = query.split()
+    stages: list[Callable[[str], bool]] = [
+        lambda n: n == query,
+        lambda n: all(w in n.split() for w in words),
+        lambda n: any(t.startswith(query) for t in [n, *n.split()]),
+        lambda n: query in n,
+    ]
+    for matches in stages:
+        hits = [it for it in items if any(matches(norm(n)) for n in names(it))]
+        if hits:
+            return hits
+    return []
+
+
+def find_contact(contacts: list[dict], query: str) -> dict:
+    """Resolve a contact by name (full, first, last or partial) or phone number.
+
+    Args:
+        contacts: The ``contacts`` collection.
+        query: ``"Alice"``, ``"alice johnson"``, ``"mom"``, ``"+1 415 555 0101"``, ...
+
+    Returns:
+        The one matching contact record.
+
+    Raises:
+        ToolExecutionError: no contact matches, or several do (the message lists them).
+    """
+    q = _strip_filler(query)
+    if not q:
+        raise ToolExecutionError("empty contact name; give a name such as 'Alice'")
+    for c in contacts:
+        if c.get("id") == q:
+            return c
+    if is_number(q):
+        num = digits(q)
+        hits = [c for c in contacts if digits(c.get("phone", "")).endswith(num)
+                or (digits(c.get("phone", "")) and num.endswith(digits(c["phone"])))]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise ToolExecutionError(f"no contact has the number {query!r}")
+    hits = _staged(q, contacts, lambda c: [c.get("name", "")])
+    if not hits:
+        hits = [c for c in contacts if q == norm(c.get("email", ""))]
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        names = ", ".join(c["name"] for c in hits)
+        raise ToolExecutionError(f"{query!r} matches several contacts: {names}. Use the full name.")
+    known = ", ".join(c["name"] for c in contacts)
+    raise ToolExecutionError(f"no contact named {query!r}. Contacts: {known}")
+
+
+def find_record(records: list[dict], query: str, *, kind: str, fields: tuple[str, ...] = ("title",),
+                extra: Callable[[dict], Iterable[str]] | None = None) -> dict:
+    """Resolve one record of a collection by id or by (partial) title.
+
+    Args:
+        records: The collection to search.
+        query: An id (``"e3"``) or a name such as ``"dentist"``.
+        kind: What the records are, for messages (``"event"``, ``"note"``).
+        fields: Record fields that name it.
+        extra: More names for a record (e.g. an alarm's time).
+
+    Returns:
+        The one matching record.
+
+    Raises:
+        ToolExecutionError: nothing matches, or several do (the message lists them).
+    """
+    q = _strip_filler(query)
+    q = re.sub(rf"\s+{re.escape(kind)}$", "", q)
+    if not q:
+        raise ToolExecutionError(f"empty {kind} name")
+    for r in records:
+        if norm(r.get("id", "")) == q:
+            return r
+
+    def names(r: dict) -> list[str]:
+        out = [str(r.get(f) or "") for f in fields]
+        if extra is not None:
+            out.extend(extra(r))
+        return [n for n in out if n]
+
+    hits = _staged(q, records, names)
+    if len(hits) == 1:
+        return hits[0]
+    listing = "; ".join(f"{r['id']}: {describe(r, fields)}" for r in (hits or records))
+    if hits:
+        raise ToolExecutionError(f"{query!r} matches several {kind}s ({listing}). Use the id.")
+    if not records:
+        raise ToolExecutionError(f"no {kind} matches {query!r}; there are none")
+    raise ToolExecutionError(f"no {kind} matches {query!r}. Existing {kind}s: {listing}")
+
+
+def describe(record: dict, fields: tuple[str, ...]) -> str:
+    """A short label for a record, for error messages."""
+    return " ".join(str(record.get(f)) for f in fields if record.get(f))
+
+
+def next_id(records: list[dict], prefix: str) -> str:
+    """A fresh id ``<prefix><n>``, one past the largest number in use."""
+    used = [int(m[1]) for r in records if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", str(r.get("id"))))]
+    return f"{prefix}{max(used, default=0) + 1}"
