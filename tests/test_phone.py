@@ -359,3 +359,12 @@ def test_find_record_stages_and_errors():
 def test_next_id():
     assert next_id([{"id": "m2"}, {"id": "m10"}, {"id": "x99"}], "m") == "m11"
     assert next_id([], "t") == "t1"
+
+
+@given(st.text(max_size=30))
+def test_parsers_fail_only_with_tool_execution_error(text):
+    for parse in (lambda t: parse_date(t, TODAY), parse_time, parse_days):
+        try:
+            parse(text)
+        except ToolExecutionError:
+            pass

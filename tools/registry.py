@@ -184,9 +184,14 @@ def _is_injected(annotation: Any) -> bool:
     return False
 
 
-def _strip_titles(schema: Any) -> Any:
+def _strip_titles(schema: Any, in_properties: bool = False) -> Any:
+    """Drop pydantic's ``title`` keys, but not a *parameter* named ``title``."""
     if isinstance(schema, dict):
-        return {k: _strip_titles(v) for k, v in schema.items() if k != "title"}
+        return {
+            k: _strip_titles(v, in_properties=(k == "properties" and not in_properties))
+            for k, v in schema.items()
+            if in_properties or k != "title"
+        }
     if isinstance(schema, list):
         return [_strip_titles(v) for v in schema]
     return schema

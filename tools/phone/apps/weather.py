@@ -10,8 +10,7 @@ from agentkit.tools.registry import Injected, tool
 
 __all__ = ["TOOLS", "get_forecast", "get_weather"]
 
-_ALIASES = {"sf": "San Francisco", "nyc": "New York", "new york city": "New York", "ny": "New York",
-            "tokyo japan": "Tokyo", "here": None, "home": None}
+_ALIASES = {"sf": "San Francisco", "nyc": "New York", "new york city": "New York", "ny": "New York"}
 
 
 def _city(weather: dict, city: str | None) -> str:

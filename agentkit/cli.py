@@ -1,0 +1,183 @@
+"""The ``agentkit`` command: run a request, inspect tools, run eval suites."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from agentkit.errors import AgentkitError
+
+__all__ = ["main"]
+
+
+def _offline() -> None:
+    # weights come from installed packages; never let a library reach for a hub
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def _registry_and_index(args: argparse.Namespace, *, need_index: bool = True) -> tuple[Any, Any]:
+    from agentkit.tools.loading import load_registry
+
+    registry = load_registry()
+    if not need_index:
+        return registry, None
+    from agentkit.embeddings import default_embedder
+    from agentkit.tools.retrieval import ToolIndex
+
+    return registry, ToolIndex(registry, default_embedder())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from agentkit import create_agent
+    from agentkit.models import load_model
+    from agentkit.models.weights import cache_dir
+    from agentkit.tools.phone import Phone, diff
+
+    phone_path = Path(args.phone) if args.phone else cache_dir() / "phone.sqlite"
+    phone_path.parent.mkdir(parents=True, exist_ok=True)
+    phone = Phone(phone_path)
+    if args.reset:
+        phone.reset()
+    before = phone.state()
+    registry, index = _registry_and_index(args)
+    print(f"model: {args.model}   phone: {phone_path}", flush=True)
+    agent = create_agent(load_model(args.model), registry, device=phone, index=index, top_k=args.top_k,
+                         max_steps=args.max_steps, checkpointer=args.checkpoints)
+    result = agent.run(args.text, thread_id=args.thread)
+    changes = diff(before, phone.state())
+    phone.close()
+    if args.json:
+        out = result.to_dict()
+        out["changes"] = [str(c) for c in changes]
+        print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+        return 0 if result.error is None else 1
+    for step in result.steps:
+        if step.kind != "answer":
+            print(f"[{step.kind}] {step.text}")
+    print()
+    print(f"answer: {result.answer if result.answer is not None else '(none)'}")
+    if result.error:
+        print(f"stopped: {result.error}")
+    print(f"device changes ({len(changes)}):")
+    for c in changes:
+        print(f"  {c}")
+    if not changes:
+        print("  (none)")
+    print(f"\n{result.llm_calls} model calls, {result.prompt_tokens} prompt tokens "
+          f"({result.prompt_tokens_evaluated} evaluated), {result.completion_tokens} generated, "
+          f"{result.seconds:.1f} s, thread {result.thread_id}")
+    return 0 if result.error is None else 1
+
+
+def cmd_tools_list(args: argparse.Namespace) -> int:
+    registry, _ = _registry_and_index(args, need_index=False)
+    groups = registry.by_app()
+    print(f"{len(registry)} tools in {len(groups)} apps")
+    for app, tools in groups.items():
+        if args.app and app != args.app:
+            continue
+        print(f"\n{app} ({len(tools)})")
+        for t in tools:
+            flags = "".join(f for f, on in (("W", t.changes_state), ("S", t.sensitive)) if on)
+            params = ", ".join(t.parameters.get("properties", {}))
+            print(f"  {t.name}({params}) [{flags or '-'}]  {t.description}")
+    print("\nflags: W changes device state, S sensitive")
+    return 0
+
+
+def cmd_tools_search(args: argparse.Namespace) -> int:
+    _, index = _registry_and_index(args)
+    for i, hit in enumerate(index.search(args.query, args.k), 1):
+        print(f"{i}. {hit.tool.name:24s} {hit.score:.3f}  [{hit.tool.app}] {hit.tool.description}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from agentkit import create_agent
+    from agentkit.evals import format_table, load_suite, run_suite
+    from agentkit.models import load_model
+
+    suite = load_suite(args.suite)
+    registry, index = _registry_and_index(args)
+    model = load_model(args.model, kv_reuse=not args.no_kv_reuse)
+
+    def solve(phone: Any, instruction: str) -> Any:
+        agent = create_agent(model, registry, device=phone, index=index, top_k=args.top_k, max_steps=args.max_steps)
+        return agent.run(instruction)
+
+    out = Path(args.out) if args.out else None
+    try:
+        report = run_suite(suite, solve, out_dir=out, repeat=args.repeat, task_filter=args.filter,
+                           model=args.model, metadata={"top_k": args.top_k, "max_steps": args.max_steps,
+                                                       "kv_reuse": not args.no_kv_reuse})
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; partial report in {out / 'report.json'}" if out else "\ninterrupted", file=sys.stderr)
+        return 130
+    print(format_table(report))
+    if out:
+        print(f"report: {out / 'report.json'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    from agentkit.models.weights import DEFAULT_MODEL
+
+    p = argparse.ArgumentParser(prog="agentkit", description="AI agents that operate phone apps.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def agent_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--model", default=DEFAULT_MODEL, help="model name or .gguf path (default: %(default)s)")
+        sp.add_argument("--top-k", type=int, default=5, help="tools shown to the model per turn")
+        sp.add_argument("--max-steps", type=int, default=8, help="most model calls per turn")
+
+    r = sub.add_parser("run", help="handle one request on the simulated phone")
+    r.add_argument("text", help="what the user says")
+    agent_opts(r)
+    r.add_argument("--phone", help="phone state file (default: ~/.cache/agentkit/phone.sqlite)")
+    r.add_argument("--reset", action="store_true", help="reset the phone to its initial data first")
+    r.add_argument("--thread", help="continue this conversation thread")
+    r.add_argument("--checkpoints", help="SQLite file for conversation checkpoints")
+    r.add_argument("--json", action="store_true", help="print the result as JSON")
+    r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser("tools", help="list or search the tool registry")
+    tsub = t.add_subparsers(dest="tools_command", required=True)
+    tl = tsub.add_parser("list", help="list tools grouped by app")
+    tl.add_argument("--app", help="only this app")
+    tl.set_defaults(func=cmd_tools_list)
+    ts = tsub.add_parser("search", help="the tools retrieval would offer for a query")
+    ts.add_argument("query")
+    ts.add_argument("-k", type=int, default=5)
+    ts.set_defaults(func=cmd_tools_search)
+
+    e = sub.add_parser("eval", help="run an eval suite judged by the phone's final state")
+    e.add_argument("--suite", required=True, help="suite name (smoke, single-app) or JSON path")
+    e.add_argument("--out", help="directory for report.json")
+    agent_opts(e)
+    e.add_argument("--repeat", type=int, default=1, help="runs per task (for pass^k)")
+    e.add_argument("--filter", help="only task ids matching this glob or substring")
+    e.add_argument("--no-kv-reuse", action="store_true", help="re-evaluate the whole prompt each call")
+    e.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``agentkit`` command."""
+    _offline()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except AgentkitError as exc:
+        print(f"agentkit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The ReAct graph with a scripted model: happy path, bad input, limits, checkpoints."""
+
+import json
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from agentkit import create_agent
+from agentkit.errors import ModelLoadError
+from agentkit.models import ScriptedChatModel
+from agentkit.models.scripted import call
+from agentkit.testing import HashEmbedder
+from agentkit.tools.loading import load_registry
+from agentkit.tools.phone import Phone, diff
+from agentkit.tools.retrieval import ToolIndex
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def index(registry):
+    return ToolIndex(registry, HashEmbedder())
+
+
+def make(replies, registry, index, phone, **kw):
+    model = ScriptedChatModel(replies=list(replies))
+    return model, create_agent(model, registry, device=phone, index=index, **kw)
+
+
+def test_happy_path_sends_one_message(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Alice", body="I'll be 10 minutes late"), "Done, Alice knows."],
+                        registry, index, phone)
+    r = agent.run("Text Alice that I'll be 10 minutes late")
+    assert r.answer == "Done, Alice knows." and r.error is None and r.llm_calls == 2
+    changes = diff(before, phone.state())
+    assert len(changes) == 1 and changes[0].op == "added" and changes[0].after["name"] == "Alice Johnson"
+    # the model saw only the retrieved tools, and send_message among them
+    offered = [t["name"] for t in model.calls[0]["tools"]]
+    assert len(offered) == 5 and "send_message" in offered and offered == r.offered_tools
+    assert [s.kind for s in r.steps] == ["tools", "call", "result", "answer"]
+
+
+def test_system_prompt_shows_device_clock(registry, index):
+    phone = Phone()
+    model, agent = make(["Hello"], registry, index, phone)
+    agent.run("hi")
+    assert "2026-11-25" in model.calls[0]["messages"][0].content
+
+
+def test_reply_that_is_not_valid_json_gets_feedback_and_recovers(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make(['<tool_call>\n{"name": "set_wifi", "arguments": {"on": fal\n</tool_call>',
+                         call("set_wifi", on=False), "Wi-Fi is off."], registry, index, phone)
+    r = agent.run("turn off wifi")
+    assert r.answer == "Wi-Fi is off." and r.error is None
+    feedback = model.calls[1]["messages"][-1]
+    assert isinstance(feedback, HumanMessage) and "not valid JSON" in feedback.content
+    assert [c.path for c in diff(before, phone.state())] == ["settings.wifi"]
+
+
+def test_unknown_tool_is_reported_to_the_model(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_sms", to="Bob", body="hi"), "Sorry, I could not do that."], registry, index, phone)
+    r = agent.run("text bob hi")
+    err = model.calls[1]["messages"][-1]
+    assert isinstance(err, ToolMessage) and err.status == "error"
+    assert "unknown tool 'send_sms'" in err.content and "send_message" in err.content
+    assert phone.state() == before and r.tool_calls[0]["ok"] is False
+
+
+def test_wrong_argument_type_changes_nothing(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("set_brightness", level="very bright"), call("set_brightness", level=90), "Done."],
+                        registry, index, phone)
+    r = agent.run("max brightness please")
+    first_error = model.calls[1]["messages"][-1]
+    assert "argument 'level'" in first_error.content
+    assert phone.state()["settings"]["brightness"] == 90
+    assert [c.path for c in diff(before, phone.state())] == ["settings.brightness"]
+    assert r.answer == "Done."
+
+
+def test_tool_that_raises_leaves_state_intact(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Zebulon", body="hi"), "I could not find Zebulon."],
+                        registry, index, phone)
+    r = agent.run("text Zebulon hi")
+    assert "Zebulon" in model.calls[1]["messages"][-1].content
+    assert phone.state() == before and r.answer == "I could not find Zebulon."
+
+
+def test_repeated_state_change_is_not_executed_twice(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Bob", body="hi"), call("send_message", to="Bob", body="hi"),
+                         "Sent."], registry, index, phone)
+    r = agent.run("text bob hi")
+    assert len(diff(before, phone.state())) == 1
+    assert r.answer == "Sent."
+    # the repeat was answered by asking again, with tool calls switched off
+    assert r.llm_calls == 3
+
+
+def test_step_limit_stops_with_precise_message(registry, index):
+    phone = Phone()
+    replies = [call("get_weather", city=f"City{i}") for i in range(3)]
+    model, agent = make(replies, registry, index, phone, max_steps=3)
+    r = agent.run("weather everywhere")
+    assert r.answer is None and r.error == "step limit reached: 3 model calls without a final answer"
+
+
+def test_developer_errors_stop_the_run_with_a_message(registry, index):
+    phone = Phone()
+    before = phone.state()
+
+    def boom(messages, tools):
+        raise ModelLoadError("weights vanished")
+
+    model, agent = make([call("set_wifi", on=False), boom], registry, index, phone)
+    r = agent.run("wifi off")
+    assert r.error == "ModelLoadError: weights vanished"
+    assert phone.state()["settings"]["wifi"] is False  # the completed call stands, nothing half-done
+    assert [c.path for c in diff(before, phone.state())] == ["settings.wifi"]
+
+
+def test_thread_resumes_from_sqlite_checkpoint_in_a_new_agent(registry, index, tmp_path):
+    db = tmp_path / "threads.sqlite"
+    phone = Phone(tmp_path / "phone.sqlite")
+    _, agent = make([call("set_alarm", time="07:00"), "Alarm set for 7."], registry, index, phone, checkpointer=db)
+    first = agent.run("wake me at 7", thread_id="t1")
+    assert first.answer == "Alarm set for 7."
+    phone.close()
+
+    phone2 = Phone(tmp_path / "phone.sqlite")  # as after a restart
+    model2, agent2 = make(["You asked for a 7:00 alarm."], registry, index, phone2, checkpointer=db)
+    second = agent2.run("what did I ask?", thread_id="t1")
+    seen = model2.calls[0]["messages"]
+    assert any(isinstance(m, HumanMessage) and m.content == "wake me at 7" for m in seen)
+    assert second.answer == "You asked for a 7:00 alarm." and second.llm_calls == 1
+    assert any(a["time"] == "07:00" for a in phone2.state()["clock"]["alarms"])
+
+
+def test_small_registry_offers_every_tool_without_an_index():
+    from agentkit.tools.phone.apps.settings import set_wifi, get_settings
+
+    phone = Phone()
+    model = ScriptedChatModel(replies=["ok"])
+    agent = create_agent(model, [set_wifi, get_settings], device=phone)
+    agent.run("hi")
+    assert {t["name"] for t in model.calls[0]["tools"]} == {"set_wifi", "get_settings"}
