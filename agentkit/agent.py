@@ -82,6 +82,9 @@ def default_system_prompt(device: Any = None) -> Callable[[], str]:
         now = getattr(device, "now", None)
         if now is not None:
             when = f" Now it is {now:%A %Y-%m-%d %H:%M}."
+        where = getattr(device, "location", None)
+        if where:
+            when += f" The user is in {where}."
         return (
             f"You are an assistant that operates the user's phone through functions.{when}\n"
             "Call the ONE function that does what the user asks, with arguments taken from the request. "
@@ -204,6 +207,7 @@ def create_agent(
     embedder: Any = None,
     top_k: int = 5,
     max_steps: int = 8,
+    require_tool_above: float | None = 0.5,
     system_prompt: str | Callable[[], str] | None = None,
     checkpointer: BaseCheckpointSaver | str | os.PathLike | None = None,
 ) -> Agent:
@@ -219,6 +223,9 @@ def create_agent(
         embedder: Embedder for a new index; defaults to the bundled MiniLM model.
         top_k: Tools shown to the model per user turn.
         max_steps: Most model calls per user turn.
+        require_tool_above: When the best retrieved tool's similarity to the
+            request reaches this, the turn's first reply must be a tool call
+            (small models otherwise answer from thin air); None disables it.
         system_prompt: Instructions (or a callable returning them).
         checkpointer: Where threads are saved: a SQLite file path, a saver, or
             None for in-memory.
@@ -254,14 +261,15 @@ def create_agent(
 
             index = ToolIndex(registry, embedder or default_embedder())
 
-        def retrieve(query: str, k: int) -> list[str]:
-            return [hit.tool.name for hit in index.search(query, k)]
+        def retrieve(query: str, k: int) -> list[tuple[str, float]]:
+            return [(hit.tool.name, hit.score) for hit in index.search(query, k)]
 
     config = AgentConfig(
         top_k=top_k,
         max_steps=max_steps,
         system_prompt=system_prompt if system_prompt is not None else default_system_prompt(device),
         retrieve=retrieve,
+        require_tool_above=require_tool_above,
         context=ctx,
     )
     saver = _checkpointer(checkpointer)

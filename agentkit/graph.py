@@ -33,6 +33,8 @@ class AgentState(TypedDict, total=False):
     """The conversation: user, model, tool and runtime-feedback messages."""
     offered_tools: list[str]
     """Names of the tools retrieved for the current user turn, best first."""
+    offered_scores: list[float]
+    """Retrieval similarity of each offered tool (empty when every tool is offered)."""
     turn_start: int
     """Index in ``messages`` where the current user turn starts."""
     llm_calls: Annotated[int, operator.add]
@@ -53,8 +55,10 @@ class AgentConfig:
     """Most model calls per user turn."""
     system_prompt: str | Callable[[], str] = ""
     """Instructions; a callable is evaluated at each model call (e.g. to show the device clock)."""
-    retrieve: Callable[[str, int], list[str]] | None = None
-    """Query -> tool names, best first. None offers every tool."""
+    retrieve: Callable[[str, int], list[tuple[str, float]]] | None = None
+    """Query -> (tool name, similarity) pairs, best first. None offers every tool."""
+    require_tool_above: float | None = None
+    """If the best tool's similarity reaches this, the turn's first reply must be a tool call."""
     context: Mapping[str, Any] = field(default_factory=dict)
     """Runtime objects injected into tools by parameter name (e.g. ``{"phone": phone}``)."""
 
@@ -67,17 +71,43 @@ def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
     return 0, ""
 
 
+def render_result(value: Any) -> str:
+    """A tool result as plain ``key: value`` text: small models read (and quote) it better than JSON."""
+    if isinstance(value, dict):
+        if not value:
+            return "(empty)"
+        return "\n".join(f"{k}: {_inline(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "\n".join(f"- {_inline(v)}" for v in value) if value else "(none)"
+    return str(value)
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_inline(v)}" for k, v in value.items()) or "(empty)"
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return "".join(f"\n  - {_inline(v)}" for v in value)
+        return ", ".join(_inline(v) for v in value) or "(none)"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _call_key(name: str, args: Any) -> str:
     return name + json.dumps(args, sort_keys=True, default=str)
 
 
-def _successful_calls(state: AgentState) -> dict[str, str]:
-    """Calls that succeeded in the current turn: call key -> result text."""
-    done: dict[str, str] = {}
+def _turn_calls(state: AgentState) -> dict[str, ToolMessage]:
+    """Calls already made in the current turn: call key -> their latest tool message."""
+    made: dict[str, ToolMessage] = {}
     for m in state["messages"][state.get("turn_start", 0):]:
-        if isinstance(m, ToolMessage) and m.status == "success" and m.artifact:
-            done[m.artifact] = str(m.content)
-    return done
+        if isinstance(m, ToolMessage) and m.artifact and (
+                m.artifact not in made or made[m.artifact].status != "success"):
+            made[m.artifact] = m
+    return made
 
 
 def _as_ai(reply: Any) -> AIMessage:
@@ -113,23 +143,35 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
     def retrieve_tools(state: AgentState) -> dict:
         start, text = _last_user_text(state["messages"])
         if config.retrieve is None or len(registry) <= config.top_k:
-            names = registry.names()
+            names, scores = registry.names(), []
         else:
-            names = config.retrieve(text, config.top_k)
-        return {"offered_tools": names, "turn_start": start, "turn_llm_calls": 0, "error": None}
+            hits = config.retrieve(text, config.top_k)
+            names, scores = [n for n, _ in hits], [float(s) for _, s in hits]
+        return {"offered_tools": names, "offered_scores": scores, "turn_start": start, "turn_llm_calls": 0,
+                "error": None}
 
     def call_model(state: AgentState) -> dict:
         tools = [registry.get(n) for n in state.get("offered_tools", []) if n in registry]
         prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
         messages = ([SystemMessage(prompt)] if prompt else []) + list(state["messages"])
-        bound = model.bind_tools(tools) if tools else model
+        scores = state.get("offered_scores") or []
+        must_call = (config.require_tool_above is not None and state.get("turn_llm_calls", 0) == 0
+                     and bool(scores) and scores[0] >= config.require_tool_above)
+        bound = model.bind_tools(tools, tool_choice="required" if must_call else None) if tools else model
         reply = _as_ai(bound.invoke(messages))
         calls = 1
-        done = _successful_calls(state)
-        if tools and reply.tool_calls and all(_call_key(c["name"], c["args"]) in done for c in reply.tool_calls):
-            # small models repeat a call whose result they already have: ask again, prose only
+        made = _turn_calls(state)
+        keys = [_call_key(c["name"], c["args"]) for c in reply.tool_calls]
+        if tools and keys and all(k in made for k in keys):
+            # small models repeat a call whose outcome they already have: ask again, prose only
             retry = _as_ai(model.bind_tools(tools, tool_choice="none").invoke(messages))
             calls += 1
+            if retry.tool_calls or retry.invalid_tool_calls or not str(retry.content).strip():
+                # still no prose: report the outcome the model already has
+                last = made[keys[-1]]
+                text = (f"Done. Result: {last.content}" if last.status == "success"
+                        else f"I could not do that. {last.content}")
+                retry = retry.model_copy(update={"content": text, "tool_calls": [], "invalid_tool_calls": []})
             reply = _merge_usage(retry, reply)
         update: dict = {"messages": [reply], "llm_calls": calls,
                         "turn_llm_calls": state.get("turn_llm_calls", 0) + calls}
@@ -151,26 +193,27 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         messages = state["messages"]
         last = messages[-1]
         assert isinstance(last, AIMessage)
-        done = _successful_calls(state)
+        made = _turn_calls(state)
         out = []
         for call in last.tool_calls:
             key = _call_key(call["name"], call["args"])
-            if key in done and call["name"] in registry and registry.get(call["name"]).changes_state:
-                # small models like to repeat a successful action; doing it twice would corrupt state
+            if key in made and made[key].status == "success" and call["name"] in registry \
+                    and registry.get(call["name"]).changes_state:
+                # doing a successful action twice would corrupt state (a second message, a second alarm)
                 out.append(ToolMessage(
-                    f"Already done, not repeated. Result was: {done[key]}. Now reply to the user.",
-                    tool_call_id=call["id"], name=call["name"], status="error",
+                    f"Already done, not repeated. Result was: {made[key].content}. Now reply to the user.",
+                    tool_call_id=call["id"], name=call["name"], status="error", artifact=key,
                 ))
                 continue
             try:
                 tool = registry.get(call["name"])
                 result = tool.invoke(call["args"], config.context)
-                content = json.dumps(to_jsonable(result), ensure_ascii=False, default=str)
+                content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
                                        status="success", artifact=key))
             except ModelRetry as exc:
                 out.append(ToolMessage(f"Error: {exc}", tool_call_id=call["id"], name=call["name"],
-                                       status="error"))
+                                       status="error", artifact=key))
         return {"messages": out}
 
     def after_model(state: AgentState) -> str:

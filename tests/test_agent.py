@@ -110,6 +110,17 @@ def test_repeated_state_change_is_not_executed_twice(registry, index):
     assert r.llm_calls == 3
 
 
+def test_repeated_failing_call_turns_into_an_answer(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Zebulon", body="hi"), call("send_message", to="Zebulon", body="hi"),
+                         call("send_message", to="Zebulon", body="hi")], registry, index, phone)
+    r = agent.run("text Zebulon hi")
+    # the third scripted reply is still a call, so the runtime answers with the error the model already saw
+    assert r.answer.startswith("I could not do that. Error:") and "Zebulon" in r.answer
+    assert r.llm_calls == 3 and phone.state() == before
+
+
 def test_step_limit_stops_with_precise_message(registry, index):
     phone = Phone()
     replies = [call("get_weather", city=f"City{i}") for i in range(3)]

@@ -130,7 +130,7 @@ def decode(
     temperature: float = 0.0,
     kv_reuse: bool = True,
     rng: np.random.Generator | None = None,
-    banned_first: np.ndarray | None = None,
+    banned: np.ndarray | None = None,
 ) -> tuple[list[int], DecodeStats]:
     """Evaluate ``tokens`` and generate up to ``max_tokens`` new ones.
 
@@ -143,7 +143,7 @@ def decode(
         temperature: 0 for greedy decoding.
         kv_reuse: Keep the KV cache for the prefix shared with the last call.
         rng: Random generator for temperature > 0.
-        banned_first: Token ids the first generated token may not be.
+        banned: Token ids that may not be generated.
 
     Returns:
         (generated tokens without the end-of-generation token, stats).
@@ -161,9 +161,9 @@ def decode(
     rng = rng or np.random.default_rng(0)
     while len(out) < max_tokens:
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(n_vocab,))
-        if banned_first is not None and not out:
+        if banned is not None:
             logits = logits.copy()
-            logits[banned_first] = -np.inf
+            logits[banned] = -np.inf
         tok = _pick(logits, temperature, rng)
         if grammar is not None:
             if not grammar.allows(tok, float(logits[tok])):

@@ -169,18 +169,18 @@ class LlamaCppChatModel(BaseChatModel):
         return GrammarFilter(self._llm, self._grammar_cache[key])
 
     # -- generation --------------------------------------------------------
-    def _call_start_tokens(self) -> Any:
-        """Ids of tokens that would open a tool call (``<tool_call>``, ``{``, a code fence)."""
+    def _call_tokens(self) -> Any:
+        """Ids of tokens that could write a tool call: ``<tool_call>``, any ``{``, code fences."""
         if self._banned is None:
             import numpy as np
 
-            vocab = self._llm._model
-            self._banned = np.array(
-                [i for i in range(self._llm.n_vocab())
-                 if looks_like_tool_call_start(vocab.token_get_text(i).replace("\u0120", " ").replace("\u010a", "\n"))
-                 and vocab.token_get_text(i).strip()],
-                dtype=np.int64,
-            )
+            llm = self._llm
+            ids = []
+            for i in range(llm.n_vocab()):
+                piece = llm.detokenize([i], special=True).decode("utf-8", errors="ignore")
+                if "{" in piece or "```" in piece or "<tool_call>" in piece:
+                    ids.append(i)
+            self._banned = np.array(ids, dtype=np.int64)
         return self._banned
 
     def _tokenize(self, text: str, bos: bool = True) -> list[int]:
@@ -216,7 +216,7 @@ class LlamaCppChatModel(BaseChatModel):
             if tool_choice == "none" and tools:
                 # tools stay in the prompt (so the KV cache still matches) but the reply must be prose
                 out, stats = self._decode(tokens, self.max_tokens, stop_when=stop_text if stops else None,
-                                          banned_first=self._call_start_tokens())
+                                          banned=self._call_tokens())
                 text, mode = self._text(out), "text"
                 tools = []
             elif not tools or not self.constrain_tool_calls:

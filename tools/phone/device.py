@@ -133,6 +133,12 @@ class Phone:
         with self._lock:
             return datetime.datetime.fromisoformat(self._state["clock"]["now"])
 
+    @property
+    def location(self) -> str | None:
+        """The user's home city (from the weather app's settings)."""
+        with self._lock:
+            return (self._state.get("weather") or {}).get("home")
+
     def close(self) -> None:
         """Close the database; the phone cannot be used afterwards."""
         with self._lock:

@@ -53,7 +53,7 @@ def find_events(phone: Injected[Phone], query: str) -> list[dict]:
     """Find calendar events by words in the title, place or attendees, on any date.
 
     Args:
-        query: Words to look for, e.g. "dentist" or "Bob".
+        query: Words from the user's request to look for in titles, places or attendees.
     """
     words = query.lower().split()
     found = []
@@ -92,13 +92,13 @@ def create_event(phone: Injected[Phone], title: str, date: str, start_time: str,
     """Create a calendar event.
 
     Args:
-        title: Event title, e.g. "Meeting with Bob".
+        title: Event title, in the user's words.
         date: The day: "tomorrow", "friday" or YYYY-MM-DD.
         start_time: Start time, e.g. "15:00" or "3pm".
         duration_minutes: Length in minutes (default 60); ignored when end_time is given.
         end_time: End time, e.g. "16:30", instead of a duration.
         location: Where it happens.
-        attendees: Names of people invited, e.g. ["Bob"].
+        attendees: Names of the people invited, as the user said them.
     """
     title = " ".join(str(title).split())
     if not title:
@@ -134,7 +134,7 @@ def move_event(phone: Injected[Phone], event: str, new_date: str | None = None,
     """Move an existing event to another day and/or start time, keeping its length.
 
     Args:
-        event: The event's title (or part of it), e.g. "dentist".
+        event: The event's title (or a word of it) as the user said it.
         new_date: The new day, e.g. "friday" or YYYY-MM-DD; leave empty to keep the day.
         new_start_time: The new start time, e.g. "16:00"; leave empty to keep the time.
     """
@@ -161,7 +161,7 @@ def delete_event(phone: Injected[Phone], event: str, date: str | None = None) ->
     """Delete (cancel) a calendar event.
 
     Args:
-        event: The event's title (or part of it), e.g. "dentist".
+        event: The event's title (or a word of it) as the user said it.
         date: The event's day, only needed when several events share the title.
     """
     with phone.transaction() as s:

@@ -52,7 +52,7 @@ def set_alarm(phone: Injected[Phone], time: str, label: str | None = None,
 
     Args:
         time: Alarm time, e.g. "07:00", "6:45" or "5:30 pm".
-        label: A name for the alarm, e.g. "Gym".
+        label: A name for the alarm, only if the user gave one.
         days: Repeat days, e.g. ["mon", "wed"] or ["weekdays"]; leave empty for a one-time alarm.
     """
     at = parse_time(time).strftime("%H:%M")
@@ -84,7 +84,7 @@ def toggle_alarm(phone: Injected[Phone], alarm: str, enabled: bool) -> dict:
     """Turn an existing alarm on or off without deleting it.
 
     Args:
-        alarm: The alarm's time (e.g. "7:30") or label (e.g. "Gym").
+        alarm: The alarm's time (HH:MM) or label, as the user said it.
         enabled: true to turn it on, false to turn it off.
     """
     with phone.transaction() as s:
@@ -102,7 +102,7 @@ def delete_alarm(phone: Injected[Phone], alarm: str) -> dict:
     """Delete an alarm for good.
 
     Args:
-        alarm: The alarm's time (e.g. "6:30") or label (e.g. "Weekend").
+        alarm: The alarm's time (HH:MM) or label, as the user said it.
     """
     with phone.transaction() as s:
         alarms = s["clock"]["alarms"]
@@ -123,7 +123,7 @@ def set_timer(phone: Injected[Phone], minutes: int = 0, seconds: int = 0, label:
     Args:
         minutes: Minutes to count down (an hour is 60).
         seconds: Extra seconds to count down.
-        label: What the timer is for, e.g. "pasta".
+        label: What the timer is for, only if the user said.
     """
     total = minutes * 60 + seconds
     if total <= 0:

@@ -21,7 +21,7 @@ def search_contacts(phone: Injected[Phone], query: str = "") -> list[dict]:
     """Search contacts by part of a name, number or email; an empty query lists everyone.
 
     Args:
-        query: Text to look for, e.g. "smith" or "0107"; "favorites" lists favorite contacts.
+        query: Part of a name, number or email from the request; "favorites" lists favorite contacts.
     """
     contacts = phone.state()["contacts"]
     q = norm(query)
@@ -44,7 +44,7 @@ def get_contact(phone: Injected[Phone], name: str) -> dict:
     """Get one contact's details: phone number, email, birthday.
 
     Args:
-        name: The contact's name; a first name is enough, e.g. "Alice" or "Mom".
+        name: The contact's name as the user said it; a first name is enough.
     """
     return find_contact(phone.state()["contacts"], name)
 
@@ -59,8 +59,8 @@ def add_contact(phone: Injected[Phone], name: str, phone_number: str, email: str
     """Save a new contact.
 
     Args:
-        name: Full name, e.g. "Laura Chen".
-        phone_number: Phone number, e.g. "+1 415 555 0123".
+        name: The new contact's full name.
+        phone_number: The phone number, digits as given.
         email: Email address, if given.
         birthday: Birthday as YYYY-MM-DD, if given.
     """
@@ -91,7 +91,7 @@ def update_contact(phone: Injected[Phone], name: str, phone_number: str | None =
     """Change an existing contact's number, email, birthday or favorite flag.
 
     Args:
-        name: The contact's name, e.g. "Bob".
+        name: The contact's name as the user said it.
         phone_number: New phone number, if changing it.
         email: New email address, if changing it.
         birthday: New birthday as YYYY-MM-DD, if changing it.

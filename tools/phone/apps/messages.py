@@ -20,7 +20,7 @@ def send_message(phone: Injected[Phone], to: str, body: str) -> dict:
     """Send a text message to a contact or phone number.
 
     Args:
-        to: Contact name (e.g. "Alice", "Mom") or a phone number.
+        to: The recipient: a contact name as the user said it, or a phone number.
         body: The message text.
     """
     body = str(body).strip()

@@ -19,7 +19,7 @@ def create_note(phone: Injected[Phone], title: str, body: str = "") -> dict:
     """Create a new note.
 
     Args:
-        title: A short title, e.g. "Garage code".
+        title: A short title for the note.
         body: The note's text.
     """
     title = " ".join(str(title).split())
@@ -42,7 +42,7 @@ def search_notes(phone: Injected[Phone], query: str = "") -> list[dict]:
     """Search notes by words in the title or text and show them; an empty query lists all notes.
 
     Args:
-        query: Words to look for, e.g. "gift".
+        query: Words from the user's request to look for.
     """
     notes = phone.state()["notes"]
     words = norm(query).split()
@@ -58,7 +58,7 @@ def append_to_note(phone: Injected[Phone], note: str, text: str) -> dict:
     """Add text at the end of an existing note.
 
     Args:
-        note: The note's title (or part of it), e.g. "shopping list".
+        note: The note's title (or a word of it) as the user said it.
         text: The text to add.
     """
     text = str(text).strip()
@@ -83,7 +83,7 @@ def delete_note(phone: Injected[Phone], note: str) -> dict:
     """Delete a note for good.
 
     Args:
-        note: The note's title (or part of it), e.g. "packing list".
+        note: The note's title (or a word of it) as the user said it.
     """
     with phone.transaction() as s:
         record = find_record(s["notes"], note, kind="note")

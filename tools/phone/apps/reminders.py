@@ -25,10 +25,10 @@ def create_reminder(phone: Injected[Phone], title: str, due_date: str | None = N
     """Create a reminder (a to-do), optionally due at a date and time.
 
     Args:
-        title: What to be reminded of, e.g. "Call the bank".
+        title: What to be reminded of, in the user's words.
         due_date: The day it is due: "tomorrow", "saturday" or YYYY-MM-DD; empty for no date.
         due_time: The time it is due, e.g. "10:00" or "10am"; empty for no time.
-        list_name: The list to put it in, e.g. "Groceries" (default "Reminders").
+        list_name: The list to put it in, if the user named one (default "Reminders").
     """
     title = " ".join(str(title).split())
     if not title:
@@ -63,7 +63,7 @@ def list_reminders(phone: Injected[Phone], include_done: bool = False, list_name
 
     Args:
         include_done: true to include completed reminders.
-        list_name: Only this list, e.g. "Groceries"; empty for all lists.
+        list_name: Only this list, if the user named one; empty for all lists.
     """
     out = [r for r in phone.state()["reminders"] if include_done or not r.get("done")]
     if list_name:
@@ -89,7 +89,7 @@ def complete_reminder(phone: Injected[Phone], reminder: str) -> dict:
     """Mark a reminder as done.
 
     Args:
-        reminder: The reminder's title (or part of it), e.g. "milk".
+        reminder: The reminder's title (or a word of it) as the user said it.
     """
     with phone.transaction() as s:
         record = find_record(s["reminders"], reminder, kind="reminder")
@@ -106,7 +106,7 @@ def delete_reminder(phone: Injected[Phone], reminder: str) -> dict:
     """Delete a reminder for good (use complete_reminder to tick one off).
 
     Args:
-        reminder: The reminder's title (or part of it), e.g. "plumber".
+        reminder: The reminder's title (or a word of it) as the user said it.
     """
     with phone.transaction() as s:
         record = find_record(s["reminders"], reminder, kind="reminder")

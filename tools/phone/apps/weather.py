@@ -36,7 +36,7 @@ def get_weather(phone: Injected[Phone], city: str | None = None, date: str = "to
     """Get the weather for one day in a city: condition, high and low (°C); today also has the current temperature.
 
     Args:
-        city: City name, e.g. "Paris"; leave empty for the home city.
+        city: The city the user named; leave empty if they named none.
         date: The day: "today", "tomorrow", a weekday or YYYY-MM-DD (up to 6 days ahead).
     """
     weather = phone.state()["weather"]
@@ -62,7 +62,7 @@ def get_forecast(phone: Injected[Phone], city: str | None = None, days: int = 7)
     """Get the multi-day weather forecast for a city (condition, high and low per day, °C).
 
     Args:
-        city: City name, e.g. "Tokyo"; leave empty for the home city.
+        city: The city the user named; leave empty if they named none.
         days: How many days, 1 to 7 (default 7).
     """
     weather = phone.state()["weather"]
