@@ -53,19 +53,6 @@ def _tool_schema(t: Any) -> dict:
     return convert_to_openai_tool(t)["function"]
 
 
-def _call_grammar_schema(tools: Sequence[dict]) -> dict:
-    """JSON schema for one call: ``{"name": <one of tools>, "arguments": <its parameters>}``."""
-    options = []
-    for t in tools:
-        params = t.get("parameters") or {"type": "object", "properties": {}}
-        options.append({
-            "type": "object",
-            "properties": {"name": {"const": t["name"]}, "arguments": params},
-            "required": ["name", "arguments"],
-        })
-    return options[0] if len(options) == 1 else {"anyOf": options}
-
-
 class LlamaCppChatModel(BaseChatModel):
     """A GGUF model run in-process by llama-cpp-python.
 
@@ -163,7 +150,8 @@ class LlamaCppChatModel(BaseChatModel):
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammar_cache:
             try:
-                self._grammar_cache[key] = json_schema_to_gbnf(key)
+                # not `key`: sorting would reorder properties, and the grammar keeps their order
+                self._grammar_cache[key] = json_schema_to_gbnf(json.dumps(schema))
             except Exception as exc:
                 raise ConfigurationError(f"cannot build a grammar from the tool schema {schema!r}: {exc}") from exc
         return GrammarFilter(self._llm, self._grammar_cache[key])
@@ -223,7 +211,7 @@ class LlamaCppChatModel(BaseChatModel):
                 out, stats = self._decode(tokens, self.max_tokens, stop_when=stop_text if stops else None)
                 text, mode = self._text(out), "text"
             elif tool_choice not in (None, "auto"):
-                text, stats = self._forced_call(tokens, tools, tool_choice)
+                text, stats = self._forced_call(tokens, tools, str(tool_choice))
                 mode = "tool"
             else:
                 text, stats, mode = self._free_then_constrained(tokens, tools, stop_text)
@@ -254,25 +242,40 @@ class LlamaCppChatModel(BaseChatModel):
         if schema is None:  # not an offered tool: let it finish and let the agent explain the mistake
             more, s2 = self._decode(tokens + out, self.max_tokens - len(out))
             return text + self._text(more), stats + s2, "tool"
+        text, s2 = self._constrained_arguments(tokens, name, schema)
+        return text, stats + s2, "tool"
+
+    def _constrained_arguments(self, tokens: list[int], name: str, schema: dict) -> tuple[str, DecodeStats]:
+        """Write the call of ``name`` with arguments constrained to its JSON schema."""
         prefill = '<tool_call>\n{"name": ' + json.dumps(name) + ', "arguments": '
         args_schema = schema.get("parameters") or {"type": "object", "properties": {}}
 
         def args_done(args_out: list[int]) -> bool:
             return _json_complete(self._text(args_out))
 
-        args_tokens, s2 = self._decode(tokens + self._tokenize(prefill, bos=False), self.max_tokens,
-                                       grammar=self._grammar(args_schema), stop_when=args_done)
-        return prefill + self._text(args_tokens).strip() + "}\n</tool_call>", stats + s2, "tool"
+        args_tokens, stats = self._decode(tokens + self._tokenize(prefill, bos=False), self.max_tokens,
+                                          grammar=self._grammar(args_schema), stop_when=args_done)
+        return prefill + self._text(args_tokens).strip() + "}\n</tool_call>", stats
 
     def _forced_call(self, tokens: list[int], tools: list[dict], tool_choice: str) -> tuple[str, DecodeStats]:
-        """tool_choice "required"/"any"/a name: the reply must be one call of an offered tool."""
+        """tool_choice "required"/"any"/a name: the reply must be one call of an offered tool.
+
+        The name is chosen first under a grammar listing the offered names, then
+        the arguments under that tool's schema (one grammar per step keeps each small).
+        """
         if tool_choice not in ("any", "required"):
             tools = [t for t in tools if t["name"] == tool_choice] or tools
-        prefill = "<tool_call>\n"
-        out, stats = self._decode(tokens + self._tokenize(prefill, bos=False), self.max_tokens,
-                                  grammar=self._grammar(_call_grammar_schema(tools)),
-                                  stop_when=lambda o: _json_complete(self._text(o)))
-        return prefill + self._text(out).strip() + "\n</tool_call>", stats
+        if len(tools) == 1:
+            name, stats = tools[0]["name"], None
+        else:
+            prefill = self._tokenize('<tool_call>\n{"name": "', bos=False)
+            names_gbnf = "root ::= (" + " | ".join(json.dumps(t["name"]) for t in tools) + ') "\\""'
+            out, stats = self._decode(tokens + prefill, 32, grammar=GrammarFilter(self._llm, names_gbnf),
+                                      stop_when=lambda o: self._text(o).endswith('"'))
+            name = self._text(out).rstrip('"')
+        schema = next(t for t in tools if t["name"] == name)
+        text, s2 = self._constrained_arguments(tokens, name, schema)
+        return text, s2 if stats is None else stats + s2
 
     def _to_message(self, text: str, tools: list[dict], stats: DecodeStats, mode: str) -> AIMessage:
         parsed = parse_reply(text) if tools else None
