@@ -96,18 +96,43 @@ def _inline(value: Any) -> str:
     return str(value)
 
 
-def _call_key(name: str, args: Any) -> str:
-    return name + json.dumps(args, sort_keys=True, default=str)
+def _similar(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        x, y = a.strip().casefold(), b.strip().casefold()
+        return x == y or (bool(x) and bool(y) and (x in y or y in x))
+    return a == b
 
 
-def _turn_calls(state: AgentState) -> dict[str, ToolMessage]:
-    """Calls already made in the current turn: call key -> their latest tool message."""
-    made: dict[str, ToolMessage] = {}
-    for m in state["messages"][state.get("turn_start", 0):]:
-        if isinstance(m, ToolMessage) and m.artifact and (
-                m.artifact not in made or made[m.artifact].status != "success"):
-            made[m.artifact] = m
-    return made
+def _same_effect(name: str, args: dict, earlier: dict) -> bool:
+    """Whether a call repeats an earlier one: same tool, every argument equal or one name containing
+    the other ("Alice" vs "Alice Johnson"); an argument given on one side only does not count."""
+    if earlier.get("name") != name:
+        return False
+    old = earlier.get("args") or {}
+    shared = [k for k in set(args) | set(old) if args.get(k) is not None and old.get(k) is not None]
+    return all(_similar(args[k], old[k]) for k in shared)
+
+
+def _turn_calls(state: AgentState) -> list[ToolMessage]:
+    """Tool messages of the current turn that record a call (artifact ``{"name", "args"}``)."""
+    return [m for m in state["messages"][state.get("turn_start", 0):]
+            if isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "name" in m.artifact]
+
+
+def _find_repeat(name: str, args: dict, made: list[ToolMessage], *, exact: bool) -> ToolMessage | None:
+    """The latest earlier call this one repeats (preferring a successful one), or None.
+
+    A failed call is repeated only by the very same arguments (a corrected call is
+    not a repeat); with ``exact=False`` a successful one also by :func:`_same_effect`.
+    """
+    found = None
+    for m in made:
+        same = m.artifact["name"] == name and m.artifact.get("args") == args
+        if not same and not exact and m.status == "success":
+            same = _same_effect(name, args, m.artifact)
+        if same and (found is None or m.status == "success" or found.status != "success"):
+            found = m
+    return found
 
 
 def _as_ai(reply: Any) -> AIMessage:
@@ -140,6 +165,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         A ``StateGraph`` to compile with a checkpointer of your choice.
     """
 
+    def _changes_state(name: str) -> bool:
+        return name in registry and registry.get(name).changes_state
+
     def retrieve_tools(state: AgentState) -> dict:
         start, text = _last_user_text(state["messages"])
         if config.retrieve is None or len(registry) <= config.top_k:
@@ -161,14 +189,15 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         reply = _as_ai(bound.invoke(messages))
         calls = 1
         made = _turn_calls(state)
-        keys = [_call_key(c["name"], c["args"]) for c in reply.tool_calls]
-        if tools and keys and all(k in made for k in keys):
+        repeats = [_find_repeat(c["name"], c["args"], made, exact=not _changes_state(c["name"]))
+                   for c in reply.tool_calls]
+        if tools and repeats and all(repeats):
             # small models repeat a call whose outcome they already have: ask again, prose only
             retry = _as_ai(model.bind_tools(tools, tool_choice="none").invoke(messages))
             calls += 1
             if retry.tool_calls or retry.invalid_tool_calls or not str(retry.content).strip():
                 # still no prose: report the outcome the model already has
-                last = made[keys[-1]]
+                last = repeats[-1]
                 text = (f"Done. Result: {last.content}" if last.status == "success"
                         else f"I could not do that. {last.content}")
                 retry = retry.model_copy(update={"content": text, "tool_calls": [], "invalid_tool_calls": []})
@@ -196,12 +225,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         made = _turn_calls(state)
         out = []
         for call in last.tool_calls:
-            key = _call_key(call["name"], call["args"])
-            if key in made and made[key].status == "success" and call["name"] in registry \
-                    and registry.get(call["name"]).changes_state:
+            key = {"name": call["name"], "args": call["args"]}
+            earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
+                if _changes_state(call["name"]) else None
+            if earlier is not None and earlier.status == "success":
                 # doing a successful action twice would corrupt state (a second message, a second alarm)
                 out.append(ToolMessage(
-                    f"Already done, not repeated. Result was: {made[key].content}. Now reply to the user.",
+                    f"Already done, not repeated. Result was: {earlier.content}. Now reply to the user.",
                     tool_call_id=call["id"], name=call["name"], status="error", artifact=key,
                 ))
                 continue

@@ -110,6 +110,34 @@ def test_repeated_state_change_is_not_executed_twice(registry, index):
     assert r.llm_calls == 3
 
 
+def test_near_duplicate_state_change_is_not_executed(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Alice", body="late"), call("send_message", to="Alice Johnson", body="late"),
+                         "Sent."], registry, index, phone)
+    r = agent.run("text alice late")
+    assert len(diff(before, phone.state())) == 1 and r.answer == "Sent."
+
+
+def test_a_corrected_call_after_a_failure_runs(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Zebulon", body="late"), call("send_message", to="Alice", body="late"),
+                         "Sent to Alice."], registry, index, phone)
+    r = agent.run("text alice late")
+    assert [c["ok"] for c in r.tool_calls] == [False, True]
+    assert len(diff(before, phone.state())) == 1
+
+
+def test_two_different_messages_both_go_out(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Alice", body="hi"), call("send_message", to="Bob", body="hi"),
+                         "Both sent."], registry, index, phone)
+    agent.run("text alice and bob hi")
+    assert len(diff(before, phone.state())) == 2
+
+
 def test_repeated_failing_call_turns_into_an_answer(registry, index):
     phone = Phone()
     before = phone.state()
