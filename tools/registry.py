@@ -85,6 +85,8 @@ class Tool:
     """Whether it touches money, private data or other people (confirm first)."""
     injected: tuple[str, ...] = ()
     """Parameter names filled by the runtime, hidden from the model."""
+    scopes: tuple[str, ...] = ()
+    """Permissions the capability needs (``contacts.read``, ``messages.send``, ...)."""
     args_model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     """Pydantic model used to validate arguments."""
 
@@ -213,7 +215,8 @@ def _inline_refs(schema: dict) -> dict:
 
 
 def _build(fn: Callable[..., Any], *, name: str | None, app: str, examples: Iterable[str],
-           changes_state: bool, sensitive: bool, description: str | None) -> Tool:
+           changes_state: bool, sensitive: bool, description: str | None,
+           scopes: Iterable[str] = ()) -> Tool:
     tool_name = name or fn.__name__
     where = f"tool {tool_name!r} ({getattr(fn, '__module__', '?')})"
     if not _NAME_RE.match(tool_name):
@@ -271,8 +274,22 @@ def _build(fn: Callable[..., Any], *, name: str | None, app: str, examples: Iter
         changes_state=changes_state,
         sensitive=sensitive,
         injected=tuple(injected),
+        scopes=_check_scopes(scopes, where),
         args_model=args_model,
     )
+
+
+_SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+def _check_scopes(scopes: Iterable[str], where: str) -> tuple[str, ...]:
+    if isinstance(scopes, str):
+        raise ToolDefinitionError(f"{where}: 'scopes' must be a list of strings, got the string {scopes!r}")
+    out = tuple(scopes)
+    for s in out:
+        if not isinstance(s, str) or not _SCOPE_RE.match(s):
+            raise ToolDefinitionError(f"{where}: scope {s!r} must look like 'area.action' (e.g. 'messages.send')")
+    return out
 
 
 def tool(
@@ -284,6 +301,7 @@ def tool(
     examples: Iterable[str] = (),
     changes_state: bool = False,
     sensitive: bool = False,
+    scopes: Iterable[str] = (),
 ) -> Any:
     """Declare a function as a tool.
 
@@ -295,6 +313,7 @@ def tool(
         examples: Example user utterances, used for retrieval.
         changes_state: Whether the tool changes device state.
         sensitive: Whether the action needs extra care (money, privacy, others).
+        scopes: Permissions it needs, as ``area.action`` strings (``payments.send``).
 
     Returns:
         A :class:`Tool` (or a decorator that makes one).
@@ -305,7 +324,7 @@ def tool(
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return _build(f, name=name, app=app, examples=examples, changes_state=changes_state,
-                      sensitive=sensitive, description=description)
+                      sensitive=sensitive, description=description, scopes=scopes)
 
     return wrap(fn) if fn is not None else wrap
 
