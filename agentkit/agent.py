@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -180,6 +181,21 @@ def _args(args: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in args.items())
 
 
+def _scopes(scopes: Iterable[str] | None) -> frozenset[str] | None:
+    if scopes is None:
+        return None
+    if isinstance(scopes, str):
+        raise ConfigurationError(f"scopes must be a list of strings, got the string {scopes!r}")
+    out = frozenset(scopes)
+    bad = sorted(repr(s) for s in out if not isinstance(s, str) or not _SCOPE_RE.match(s))
+    if bad:
+        raise ConfigurationError(f"scopes must look like 'area.action' or 'area.*', got {', '.join(bad)}")
+    return out
+
+
+_SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*\.([a-z][a-z0-9_]*|\*)$")
+
+
 def _checkpointer(spec: Any) -> BaseCheckpointSaver:
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -210,6 +226,7 @@ def create_agent(
     require_tool_above: float | None = 0.5,
     system_prompt: str | Callable[[], str] | None = None,
     checkpointer: BaseCheckpointSaver | str | os.PathLike | None = None,
+    scopes: Iterable[str] | None = None,
 ) -> Agent:
     """Create a phone agent.
 
@@ -229,6 +246,9 @@ def create_agent(
         system_prompt: Instructions (or a callable returning them).
         checkpointer: Where threads are saved: a SQLite file path, a saver, or
             None for in-memory.
+        scopes: Permissions the agent holds (``"contacts.read"``, ``"messages.*"``);
+            a call to a tool needing any other scope is refused, never run.
+            None (the default) grants every scope.
 
     Returns:
         An :class:`Agent`; call ``agent.run(text, thread_id=...)``.
@@ -265,6 +285,7 @@ def create_agent(
             return [(hit.tool.name, hit.score) for hit in index.search(query, k)]
 
     config = AgentConfig(
+        scopes=_scopes(scopes),
         top_k=top_k,
         max_steps=max_steps,
         system_prompt=system_prompt if system_prompt is not None else default_system_prompt(device),

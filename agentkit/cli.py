@@ -125,6 +125,39 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calls(args: argparse.Namespace) -> int:
+    from agentkit.dryrun import DryRun
+    from agentkit.models import load_model
+
+    tools = None
+    if args.tools:
+        try:
+            tools = json.loads(Path(args.tools).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise AgentkitError(f"cannot read tool definitions {args.tools!r}: {exc}") from None
+        if isinstance(tools, dict) and "tools" in tools:
+            tools = tools["tools"]
+        if not isinstance(tools, list):
+            raise AgentkitError(f"{args.tools!r} must hold a JSON list of tool definitions")
+    try:
+        source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    except OSError as exc:
+        raise AgentkitError(f"cannot read {args.input!r}: {exc}") from None
+    planner = DryRun(load_model(args.model), top_k=args.top_k)
+    sink = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
+    n = errors = 0
+    with source, sink:
+        for record in planner.run_jsonl(source, tools):
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sink.flush()
+            n += 1
+            if "error" in record:
+                errors += 1
+                print(f"agentkit: {record['error']}", file=sys.stderr)
+    print(f"{n} lines, {errors} errors", file=sys.stderr)
+    return 1 if errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     from agentkit.models.weights import DEFAULT_MODEL
@@ -165,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--filter", help="only task ids matching this glob or substring")
     e.add_argument("--no-kv-reuse", action="store_true", help="re-evaluate the whole prompt each call")
     e.set_defaults(func=cmd_eval)
+
+    c = sub.add_parser("calls", help="dry run: the tool calls the agent's first turn would make, executing nothing")
+    c.add_argument("--tools", help="JSON file of OpenAI-style tool definitions (a line's own 'tools' wins)")
+    c.add_argument("--input", required=True, help='JSONL of {"id", "messages": [...]} ("-" for stdin)')
+    c.add_argument("--output", default="-", help='JSONL of {"id", "calls": [...]} (default: stdout)')
+    c.add_argument("--model", default=DEFAULT_MODEL, help="model name or .gguf path (default: %(default)s)")
+    c.add_argument("--top-k", type=int, default=5, help="tools shown to the model per line")
+    c.set_defaults(func=cmd_calls)
     return p
 
 

@@ -61,6 +61,8 @@ class AgentConfig:
     """If the best tool's similarity reaches this, the turn's first reply must be a tool call."""
     context: Mapping[str, Any] = field(default_factory=dict)
     """Runtime objects injected into tools by parameter name (e.g. ``{"phone": phone}``)."""
+    scopes: frozenset[str] | None = None
+    """Permissions the agent holds; a tool needing one outside them is refused. None grants all."""
 
 
 def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
@@ -94,6 +96,14 @@ def _inline(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def missing_scopes(tool: Any, granted: frozenset[str] | None) -> list[str]:
+    """The scopes ``tool`` needs that ``granted`` lacks (``None`` grants everything; ``"area.*"``
+    grants every scope of an area)."""
+    if granted is None:
+        return []
+    return [s for s in tool.scopes if s not in granted and f"{s.split('.')[0]}.*" not in granted]
 
 
 def _similar(a: Any, b: Any) -> bool:
@@ -237,6 +247,14 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 continue
             try:
                 tool = registry.get(call["name"])
+                missing = missing_scopes(tool, config.scopes)
+                if missing:
+                    out.append(ToolMessage(
+                        f"Permission denied: {tool.name} needs {', '.join(missing)}, which this assistant "
+                        "has not been granted. Tell the user; do not retry.",
+                        tool_call_id=call["id"], name=call["name"], status="error",
+                        artifact={**key, "denied": missing}))
+                    continue
                 result = tool.invoke(call["args"], config.context)
                 content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],

@@ -196,3 +196,55 @@ def test_small_registry_offers_every_tool_without_an_index():
     agent = create_agent(model, [set_wifi, get_settings], device=phone)
     agent.run("hi")
     assert {t["name"] for t in model.calls[0]["tools"]} == {"set_wifi", "get_settings"}
+
+
+def _bank_tools(ledger):
+    from agentkit.tools.registry import tool
+
+    @tool(app="bank", changes_state=True, sensitive=True, scopes=["payments.send"])
+    def pay(to: str, amount: float) -> dict:
+        """Send money.
+
+        Args:
+            to: Who gets it.
+            amount: How much.
+        """
+        ledger.append((to, amount))
+        return {"status": "paid"}
+
+    @tool(app="bank", scopes=["payments.read"])
+    def balance() -> dict:
+        """The account balance."""
+        return {"balance": 100 - sum(a for _, a in ledger)}
+
+    return [pay, balance]
+
+
+def test_call_outside_granted_scopes_is_refused_and_never_runs():
+    ledger = []
+    model = ScriptedChatModel(replies=[call("balance"), call("pay", to="Bob", amount=20), "I may not send money."])
+    agent = create_agent(model, _bank_tools(ledger), scopes=["payments.read"])
+    r = agent.run("check my balance then pay Bob 20")
+    assert ledger == [] and r.answer == "I may not send money."
+    assert [c["ok"] for c in r.tool_calls] == [True, False]
+    refusal = model.calls[2]["messages"][-1]
+    assert isinstance(refusal, ToolMessage) and "Permission denied" in refusal.content
+    assert "payments.send" in refusal.content
+
+
+def test_area_wildcard_and_default_grant_scopes():
+    ledger = []
+    agent = create_agent(ScriptedChatModel(replies=[call("pay", to="Bob", amount=5), "Paid."]),
+                         _bank_tools(ledger), scopes=["payments.*"])
+    assert agent.run("pay Bob 5").tool_calls[0]["ok"] and ledger == [("Bob", 5)]
+    agent = create_agent(ScriptedChatModel(replies=[call("pay", to="Ann", amount=1), "Paid."]), _bank_tools(ledger))
+    agent.run("pay Ann 1")
+    assert ledger[-1] == ("Ann", 1)
+
+
+@pytest.mark.parametrize("bad", ["payments.send", ["payments"], ["Payments.Send"], [3]])
+def test_bad_scopes_are_a_configuration_error(bad):
+    from agentkit.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="scopes"):
+        create_agent(ScriptedChatModel(replies=[]), _bank_tools([]), scopes=bad)

@@ -144,3 +144,19 @@ def test_a_parameter_named_title_survives_schema_cleaning():
     props = make_note.schema()["parameters"]["properties"]
     assert props["title"] == {"type": "string", "description": "The note's title."}
     assert "title" not in make_note.schema()["parameters"]
+
+
+def test_scopes_are_kept_and_checked():
+    @tool(app="bank", scopes=["payments.send", "contacts.read"])
+    def pay(to: str) -> str:
+        """Pay someone.
+
+        Args:
+            to: Who.
+        """
+        return to
+
+    assert pay.scopes == ("payments.send", "contacts.read")
+    for bad in ("payments.send", ["payments"], ["a.b.c"], [""]):
+        with pytest.raises(ToolDefinitionError, match="scope"):
+            tool(pay.fn, app="bank", scopes=bad)

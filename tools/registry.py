@@ -60,7 +60,8 @@ class Injected:
         return Annotated[item, _INJECTED]
 
 
-_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
+_NAME_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,63}$")
+"""OpenAI's name rule plus dots (public function-calling sets use names like ``math.factorial``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,10 +89,82 @@ class Tool:
     scopes: tuple[str, ...] = ()
     """Permissions the capability needs (``contacts.read``, ``messages.send``, ...)."""
     args_model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
-    """Pydantic model used to validate arguments."""
+    """Pydantic model used to validate arguments (tools made with ``@tool``)."""
+    validator: Callable[[Mapping[str, Any]], dict] | None = field(default=None, repr=False)
+    """Validates arguments when there is no ``args_model`` (tools made with :meth:`from_schema`)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
+
+    @classmethod
+    def from_schema(
+        cls,
+        name: str,
+        description: str,
+        parameters: Mapping[str, Any],
+        fn: Callable[..., Any],
+        *,
+        app: str,
+        examples: Iterable[str] = (),
+        changes_state: bool = False,
+        sensitive: bool = False,
+        scopes: Iterable[str] = (),
+    ) -> Tool:
+        """A tool described by a JSON schema instead of type hints (OpenAI or MCP definitions).
+
+        Calls are validated against ``parameters`` (JSON Schema Draft 2020-12, or
+        the draft its ``$schema`` names), missing optional arguments get their
+        defaults, and ``fn`` is called with the arguments as keywords.
+
+        Args:
+            name: Tool name.
+            description: What the tool does.
+            parameters: JSON schema of the arguments; ``"type": "object"`` at the root.
+            fn: Runs a call.
+            app: The app that owns the capability.
+            examples: Example user utterances, used for retrieval.
+            changes_state: Whether the tool changes device state.
+            sensitive: Whether the action needs extra care (money, privacy, others).
+            scopes: Permissions it needs, as ``area.action`` strings.
+
+        Returns:
+            The :class:`Tool`.
+
+        Raises:
+            ToolDefinitionError: a bad name, description, schema or metadata; the message names the tool.
+        """
+        from agentkit.tools._schema import check_parameters, schema_validator
+
+        where = f"tool {name!r}"
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise ToolDefinitionError(f"{where}: name must match {_NAME_RE.pattern}")
+        if not isinstance(description, str) or not description.strip():
+            raise ToolDefinitionError(f"{where}: a tool needs a non-empty description of what it does")
+        if not app or not isinstance(app, str):
+            raise ToolDefinitionError(f"{where}: 'app' must be a non-empty string")
+        if not callable(fn):
+            raise ToolDefinitionError(f"{where}: fn must be callable, got {fn!r}")
+        if isinstance(examples, str):
+            raise ToolDefinitionError(f"{where}: 'examples' must be a list of strings, got the string {examples!r}")
+        examples = tuple(examples)
+        if not all(isinstance(e, str) for e in examples):
+            raise ToolDefinitionError(f"{where}: 'examples' must be a list of strings, got {examples!r}")
+        for flag, value in (("changes_state", changes_state), ("sensitive", sensitive)):
+            if not isinstance(value, bool):
+                raise ToolDefinitionError(f"{where}: {flag!r} must be true or false, got {value!r}")
+        schema = check_parameters(where, parameters)
+        return cls(
+            name=name,
+            description=description,
+            app=app,
+            parameters=schema,
+            fn=fn,
+            examples=examples,
+            changes_state=changes_state,
+            sensitive=sensitive,
+            scopes=_check_scopes(scopes, where),
+            validator=schema_validator(name, schema),
+        )
 
     def schema(self) -> dict:
         """The OpenAI-style function schema: ``{"name", "description", "parameters"}``."""
@@ -107,7 +180,12 @@ class Tool:
             raise ToolArgumentError(
                 f"arguments for {self.name!r} must be a JSON object, got {type(arguments).__name__}"
             )
-        assert self.args_model is not None
+        if self.args_model is None:
+            if self.validator is None:
+                raise ToolDefinitionError(
+                    f"tool {self.name!r} has no way to check its arguments; make it with @tool or Tool.from_schema"
+                )
+            return self.validator(arguments)
         try:
             model = self.args_model.model_validate(dict(arguments))
         except pydantic.ValidationError as exc:
