@@ -13,6 +13,7 @@ from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone import Change, Phone, default_seed, diff
 from agentkit.tools.phone._dates import DAY_NAMES, parse_date, parse_days, parse_time
 from agentkit.tools.phone._lookup import find_contact, find_record, next_id
+from agentkit.tools.phone.seed import MORE_APPS
 
 TODAY = datetime.date(2026, 11, 25)  # the seed's Wednesday
 
@@ -26,7 +27,8 @@ def test_default_seed_is_deterministic_json_and_fresh():
     assert json.loads(json.dumps(a)) == a
     a["settings"]["wifi"] = "mutated"
     assert default_seed()["settings"]["wifi"] is True
-    assert set(a) == {"clock", "contacts", "messages", "calendar", "reminders", "notes", "settings", "weather"}
+    assert set(a) == {"clock", "contacts", "messages", "calendar", "reminders", "notes", "settings", "weather",
+                      *MORE_APPS}
 
 
 def test_seed_records_have_unique_string_ids():

@@ -3,13 +3,20 @@
 The device clock reads Wednesday 2026-11-25 09:00. Everything else (messages,
 events, the 7-day weather forecast) is placed around that date. No randomness
 and no real clock: two calls return equal states.
+
+The first eight apps' data is written out below; the later apps' data (email,
+calls, maps, ...) lives in ``data/<app>.json`` next to this module, one file per
+top-level state key.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
+import importlib.resources
+import json
 
-__all__ = ["default_seed", "NOW"]
+__all__ = ["default_seed", "MORE_APPS", "NOW"]
 
 NOW = "2026-11-25T09:00:00"
 """The device clock in the default seed (a Wednesday)."""
@@ -156,12 +163,22 @@ def _weather() -> dict:
     return {"home": "San Francisco", "unit": "C", "cities": cities}
 
 
+MORE_APPS = ("email", "calls", "maps", "music", "photos", "files", "web", "restaurants", "delivery",
+             "shopping", "rides", "wallet", "translate")
+"""State keys of the later apps, each seeded from ``data/<key>.json``."""
+
+
+@functools.cache
+def _data_text(app: str) -> str:
+    return (importlib.resources.files("agentkit.tools.phone") / "data" / f"{app}.json").read_text("utf-8")
+
+
 def default_seed() -> dict:
     """The default phone state: a fresh deep copy on every call.
 
     Returns:
         ``{app: data}`` for clock, contacts, messages, calendar, reminders,
-        notes, settings and weather.
+        notes, settings and weather, then the keys in :data:`MORE_APPS`.
     """
     return {
         "clock": {
@@ -180,4 +197,5 @@ def default_seed() -> dict:
         "notes": [dict(n) for n in _NOTES],
         "settings": dict(_SETTINGS),
         "weather": _weather(),
+        **{app: json.loads(_data_text(app)) for app in MORE_APPS},
     }

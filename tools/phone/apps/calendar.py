@@ -25,7 +25,7 @@ def _find_event(events: list[dict], event: str, date: str | None, today: datetim
                        extra=lambda e: [e.get("location") or ""])
 
 
-@tool(app="calendar", examples=[
+@tool(app="calendar", scopes=["calendar.read"], examples=[
     "What's on my calendar today?",
     "What do I have tomorrow?",
     "Am I free on Friday?",
@@ -43,7 +43,7 @@ def list_events(phone: Injected[Phone], date: str = "today") -> dict:
     return {"date": day.isoformat(), "weekday": day.strftime("%A"), "events": events}
 
 
-@tool(app="calendar", examples=[
+@tool(app="calendar", scopes=["calendar.read"], examples=[
     "When is my dentist appointment?",
     "When's my flight to New York?",
     "What meetings do I have with Bob?",
@@ -80,7 +80,7 @@ def _attendees(contacts: list[dict], names: list[str] | None) -> list[str]:
     return out
 
 
-@tool(app="calendar", changes_state=True, examples=[
+@tool(app="calendar", changes_state=True, scopes=["calendar.write", "contacts.read"], examples=[
     "Schedule a meeting with Bob tomorrow at 3pm",
     "Add lunch with Grace on Friday at noon to my calendar",
     "Create an event 'Haircut' on 2026-12-01 at 10:00 for 30 minutes",
@@ -123,7 +123,7 @@ def create_event(phone: Injected[Phone], title: str, date: str, start_time: str,
     return record
 
 
-@tool(app="calendar", changes_state=True, examples=[
+@tool(app="calendar", changes_state=True, scopes=["calendar.write"], examples=[
     "Move my dentist appointment to 4pm",
     "Push lunch with Alice to 1:30",
     "Reschedule the project review to Tuesday",
@@ -152,7 +152,7 @@ def move_event(phone: Injected[Phone], event: str, new_date: str | None = None,
     return record
 
 
-@tool(app="calendar", changes_state=True, sensitive=True, examples=[
+@tool(app="calendar", changes_state=True, sensitive=True, scopes=["calendar.write"], examples=[
     "Cancel my dentist appointment",
     "Delete the project review from my calendar",
     "Remove game night on Saturday",

@@ -11,7 +11,7 @@ from agentkit.tools.registry import Injected, tool
 __all__ = ["TOOLS", "add_contact", "get_contact", "search_contacts", "update_contact"]
 
 
-@tool(app="contacts", examples=[
+@tool(app="contacts", scopes=["contacts.read"], examples=[
     "Who do I know named Smith?",
     "Show me my favorite contacts",
     "Search my contacts for Grace",
@@ -34,7 +34,7 @@ def search_contacts(phone: Injected[Phone], query: str = "") -> list[dict]:
     ]
 
 
-@tool(app="contacts", examples=[
+@tool(app="contacts", scopes=["contacts.read"], examples=[
     "What's Alice's phone number?",
     "When is Carol's birthday?",
     "Give me Bob's email address",
@@ -49,7 +49,7 @@ def get_contact(phone: Injected[Phone], name: str) -> dict:
     return find_contact(phone.state()["contacts"], name)
 
 
-@tool(app="contacts", changes_state=True, examples=[
+@tool(app="contacts", changes_state=True, scopes=["contacts.write"], examples=[
     "Add Laura Chen to my contacts, her number is 415 555 0123",
     "Save a new contact: Tom Baker, +1 212 555 0144",
     "Create a contact for my plumber Mike, 650 555 0188",
@@ -79,7 +79,7 @@ def add_contact(phone: Injected[Phone], name: str, phone_number: str, email: str
     return record
 
 
-@tool(app="contacts", changes_state=True, examples=[
+@tool(app="contacts", changes_state=True, scopes=["contacts.write"], examples=[
     "Change Bob's number to 415 555 0177",
     "Update Grace's email to grace@newmail.com",
     "Make Jack a favorite contact",

@@ -10,7 +10,7 @@ from agentkit.tools.registry import Injected, tool
 __all__ = ["TOOLS", "read_messages", "send_message"]
 
 
-@tool(app="messages", changes_state=True, sensitive=True, examples=[
+@tool(app="messages", changes_state=True, sensitive=True, scopes=["messages.send", "contacts.read"], examples=[
     "Text Alice that I'll be 10 minutes late",
     "Send a message to Mom saying I'll bring the pie",
     "Tell Bob the slides are in his inbox",
@@ -48,7 +48,7 @@ def send_message(phone: Injected[Phone], to: str, body: str) -> dict:
     return {"status": "sent", "to": record["name"], "body": body, "id": record["id"]}
 
 
-@tool(app="messages", examples=[
+@tool(app="messages", scopes=["messages.read", "contacts.read"], examples=[
     "What did Mom text me?",
     "Do I have any unread messages?",
     "Read my last messages from Alice",

@@ -10,7 +10,7 @@ from agentkit.tools.registry import Injected, tool
 __all__ = ["TOOLS", "append_to_note", "create_note", "delete_note", "search_notes"]
 
 
-@tool(app="notes", changes_state=True, examples=[
+@tool(app="notes", changes_state=True, scopes=["notes.write"], examples=[
     "Make a note: the garage code is 4512",
     "Create a note called Book list with 'Dune, Circe'",
     "Jot down that the parking spot is B12",
@@ -32,7 +32,7 @@ def create_note(phone: Injected[Phone], title: str, body: str = "") -> dict:
     return record
 
 
-@tool(app="notes", examples=[
+@tool(app="notes", scopes=["notes.read"], examples=[
     "What's on my shopping list note?",
     "Find my note about gift ideas",
     "What did I write about the passport?",
@@ -49,7 +49,7 @@ def search_notes(phone: Injected[Phone], query: str = "") -> list[dict]:
     return [n for n in notes if all(w in norm(n["title"] + " " + n["body"]) for w in words)]
 
 
-@tool(app="notes", changes_state=True, examples=[
+@tool(app="notes", changes_state=True, scopes=["notes.write"], examples=[
     "Add milk to my shopping list note",
     "Append 'sunglasses' to the packing list",
     "Put 'Bob: headphones' in my gift ideas note",
@@ -74,7 +74,7 @@ def append_to_note(phone: Injected[Phone], note: str, text: str) -> dict:
     return record
 
 
-@tool(app="notes", changes_state=True, sensitive=True, examples=[
+@tool(app="notes", changes_state=True, sensitive=True, scopes=["notes.write"], examples=[
     "Delete my packing list note",
     "Remove the gift ideas note",
     "Trash the shopping list",

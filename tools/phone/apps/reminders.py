@@ -14,7 +14,7 @@ from agentkit.tools.registry import Injected, tool
 __all__ = ["TOOLS", "complete_reminder", "create_reminder", "delete_reminder", "list_reminders"]
 
 
-@tool(app="reminders", changes_state=True, examples=[
+@tool(app="reminders", changes_state=True, scopes=["reminders.write"], examples=[
     "Remind me to call the bank tomorrow at 10am",
     "Add 'buy eggs' to my groceries list",
     "Remind me to water the plants on Saturday",
@@ -52,7 +52,7 @@ def create_reminder(phone: Injected[Phone], title: str, due_date: str | None = N
     return record
 
 
-@tool(app="reminders", examples=[
+@tool(app="reminders", scopes=["reminders.read"], examples=[
     "What are my reminders?",
     "What's on my groceries list?",
     "What do I still have to do?",
@@ -80,7 +80,7 @@ def _singular(name: str) -> str:
     return n[:-1] if n.endswith("s") and not n.endswith("ss") else n
 
 
-@tool(app="reminders", changes_state=True, examples=[
+@tool(app="reminders", changes_state=True, scopes=["reminders.write"], examples=[
     "Mark 'buy milk' as done",
     "I called the plumber, tick it off",
     "Complete the pay rent reminder",
@@ -97,7 +97,7 @@ def complete_reminder(phone: Injected[Phone], reminder: str) -> dict:
     return record
 
 
-@tool(app="reminders", changes_state=True, sensitive=True, examples=[
+@tool(app="reminders", changes_state=True, sensitive=True, scopes=["reminders.write"], examples=[
     "Delete the reminder about the plumber",
     "Remove 'pay rent' from my reminders",
     "Get rid of the buy milk reminder",

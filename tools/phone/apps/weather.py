@@ -26,7 +26,7 @@ def _city(weather: dict, city: str | None) -> str:
     raise ToolExecutionError(f"no weather for {city!r}. Cities: {', '.join(names)}")
 
 
-@tool(app="weather", examples=[
+@tool(app="weather", scopes=["weather.read", "location.read"], examples=[
     "What's the weather like?",
     "Will it rain in London tomorrow?",
     "What's the weather in Paris on Friday?",
@@ -53,7 +53,7 @@ def get_weather(phone: Injected[Phone], city: str | None = None, date: str = "to
     raise ToolExecutionError(f"no forecast for {day}; forecasts cover {first} to {last}")
 
 
-@tool(app="weather", examples=[
+@tool(app="weather", scopes=["weather.read", "location.read"], examples=[
     "What's the forecast for this week?",
     "Give me the 5-day forecast for Tokyo",
     "Which day this week will be sunny in New York?",
