@@ -52,6 +52,7 @@ eval-single-app: install
 bench: install
 	$(PY) benchmarks/bench_backend.py
 	$(PY) benchmarks/bench_retrieval.py
+	$(PY) benchmarks/bench_retrieval_scale.py
 
 clean:
 	rm -rf $(VENV) .demo runs .pytest_cache

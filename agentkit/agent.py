@@ -223,7 +223,7 @@ def create_agent(
     embedder: Any = None,
     top_k: int = 5,
     max_steps: int = 8,
-    require_tool_above: float | None = 0.5,
+    require_tool_above: float | None = 0.4,
     system_prompt: str | Callable[[], str] | None = None,
     checkpointer: BaseCheckpointSaver | str | os.PathLike | None = None,
     scopes: Iterable[str] | None = None,

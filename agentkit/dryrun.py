@@ -80,7 +80,7 @@ class DryRun:
     """
 
     def __init__(self, model: BaseChatModel, *, embedder: Any = None, top_k: int = 5,
-                 require_tool_above: float | None = 0.5, system_prompt: str = DRY_RUN_PROMPT,
+                 require_tool_above: float | None = 0.4, system_prompt: str = DRY_RUN_PROMPT,
                  max_steps: int = 3, cache_size: int = 8) -> None:
         self.model = model
         self._embedder = embedder

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Mapping, TypedDict
 
@@ -61,6 +62,12 @@ class AgentConfig:
     """If the best tool's similarity reaches this, the turn's first reply must be a tool call."""
     context: Mapping[str, Any] = field(default_factory=dict)
     """Runtime objects injected into tools by parameter name (e.g. ``{"phone": phone}``)."""
+    prune_ungrounded: bool = True
+    """Drop optional text arguments the request and results never mention (small models invent them)."""
+    retry_after_error: bool = True
+    """After the turn's first failed call, the next reply must be a tool call (small models give up early)."""
+    answer_hint: bool = True
+    """After successful results, restate the request before the model goes on (prompt only)."""
     scopes: frozenset[str] | None = None
     """Permissions the agent holds; a tool needing one outside them is refused. None grants all."""
 
@@ -98,6 +105,36 @@ def _inline(value: Any) -> str:
     return str(value)
 
 
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:4] for w in _WORD.findall(text.casefold())}
+
+
+def _grounded(value: Any, stems: set[str]) -> bool:
+    """Whether a text argument could come from the conversation: it has digits (dates, times,
+    amounts are often rewritten) or shares a word stem with it."""
+    if isinstance(value, list):
+        return all(_grounded(v, stems) for v in value)
+    if not isinstance(value, str) or any(ch.isdigit() for ch in value):
+        return True
+    words = {w[:4] for w in _WORD.findall(value.casefold())}
+    return not words or bool(words & stems)
+
+
+def prune_ungrounded(args: dict, schema: dict, context: str) -> dict:
+    """``args`` without the optional text arguments that nothing in ``context`` mentions."""
+    required = set(schema.get("required", []))
+    stems = _stems(context)
+    return {k: v for k, v in args.items() if k in required or _grounded(v, stems)}
+
+
+def _clean_answer(text: str) -> str:
+    """A final answer without echoed template markup."""
+    return re.sub(r"</?tool_(?:response|call)>", "", text).strip()
+
+
 def missing_scopes(tool: Any, granted: frozenset[str] | None) -> list[str]:
     """The scopes ``tool`` needs that ``granted`` lacks (``None`` grants everything; ``"area.*"``
     grants every scope of an area)."""
@@ -107,6 +144,8 @@ def missing_scopes(tool: Any, granted: frozenset[str] | None) -> list[str]:
 
 
 def _similar(a: Any, b: Any) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_similar(x, y) for x, y in zip(a, b))
     if isinstance(a, str) and isinstance(b, str):
         x, y = a.strip().casefold(), b.strip().casefold()
         return x == y or (bool(x) and bool(y) and (x in y or y in x))
@@ -145,6 +184,12 @@ def _find_repeat(name: str, args: dict, made: list[ToolMessage], *, exact: bool)
     return found
 
 
+def _retryable(m: ToolMessage) -> bool:
+    """A failed call worth a forced second try (not a refusal or a blocked repeat)."""
+    art = m.artifact if isinstance(m.artifact, dict) else {}
+    return "denied" not in art and not str(m.content).startswith("Already done")
+
+
 def _as_ai(reply: Any) -> AIMessage:
     if isinstance(reply, AIMessage):
         return reply
@@ -178,6 +223,15 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
     def _changes_state(name: str) -> bool:
         return name in registry and registry.get(name).changes_state
 
+    def _last_results(state: AgentState) -> list[ToolMessage]:
+        """The tool results that end the conversation (the latest batch), if it ends with some."""
+        batch = []
+        for m in reversed(state["messages"]):
+            if not isinstance(m, ToolMessage):
+                break
+            batch.append(m)
+        return batch[::-1]
+
     def retrieve_tools(state: AgentState) -> dict:
         start, text = _last_user_text(state["messages"])
         if config.retrieve is None or len(registry) <= config.top_k:
@@ -195,10 +249,30 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         scores = state.get("offered_scores") or []
         must_call = (config.require_tool_above is not None and state.get("turn_llm_calls", 0) == 0
                      and bool(scores) and scores[0] >= config.require_tool_above)
+        made = _turn_calls(state)
+        last = state["messages"][-1] if state["messages"] else None
+        if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
+                and _retryable(last) and sum(m.status == "error" for m in made) == 1):
+            must_call = True
+        _, request = _last_user_text(state["messages"])
+        batch = _last_results(state)
+        if config.answer_hint and batch and all(m.status == "success" for m in batch):
+            if any(_changes_state(m.name or "") for m in batch):
+                hint = (f'If that completes my request "{request}", confirm it to me in one short sentence; '
+                        "otherwise call the next function.")
+            else:
+                hint = (f'If the result above answers my request "{request}", reply with the facts from it '
+                        "in one or two sentences; otherwise call the next function.")
+            messages.append(HumanMessage(hint, name=FEEDBACK_NAME))
         bound = model.bind_tools(tools, tool_choice="required" if must_call else None) if tools else model
         reply = _as_ai(bound.invoke(messages))
         calls = 1
-        made = _turn_calls(state)
+        if config.prune_ungrounded and reply.tool_calls:
+            seen = request + "\n" + "\n".join(str(m.content) for m in made)
+            fixed = [{**c, "args": prune_ungrounded(c["args"], registry.get(c["name"]).parameters, seen)}
+                     if c["name"] in registry else c for c in reply.tool_calls]
+            if fixed != reply.tool_calls:
+                reply = reply.model_copy(update={"tool_calls": fixed})
         repeats = [_find_repeat(c["name"], c["args"], made, exact=not _changes_state(c["name"]))
                    for c in reply.tool_calls]
         if tools and repeats and all(repeats):
@@ -212,6 +286,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         else f"I could not do that. {last.content}")
                 retry = retry.model_copy(update={"content": text, "tool_calls": [], "invalid_tool_calls": []})
             reply = _merge_usage(retry, reply)
+        if not reply.tool_calls and isinstance(reply.content, str) and "<tool_" in reply.content:
+            reply = reply.model_copy(update={"content": _clean_answer(reply.content)})
         update: dict = {"messages": [reply], "llm_calls": calls,
                         "turn_llm_calls": state.get("turn_llm_calls", 0) + calls}
         if reply.invalid_tool_calls and not reply.tool_calls:
@@ -233,8 +309,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         last = messages[-1]
         assert isinstance(last, AIMessage)
         made = _turn_calls(state)
-        out = []
+        out: list[ToolMessage] = []
         for call in last.tool_calls:
+            made = made + out[-1:]  # calls earlier in this same reply count too
             key = {"name": call["name"], "args": call["args"]}
             earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
                 if _changes_state(call["name"]) else None

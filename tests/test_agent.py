@@ -248,3 +248,67 @@ def test_bad_scopes_are_a_configuration_error(bad):
 
     with pytest.raises(ConfigurationError, match="scopes"):
         create_agent(ScriptedChatModel(replies=[]), _bank_tools([]), scopes=bad)
+
+
+def test_identical_calls_in_one_reply_run_once(registry, index):
+    phone = Phone()
+    before = phone.state()
+    twice = AIMessage(content="", tool_calls=[
+        {"name": "send_message", "args": {"to": "Bob", "body": "hi"}, "id": f"c{i}", "type": "tool_call"}
+        for i in range(2)])
+    model, agent = make([twice, "Sent."], registry, index, phone)
+    r = agent.run("text bob hi")
+    assert len(diff(before, phone.state())) == 1
+    assert [c["ok"] for c in r.tool_calls] == [True, False]
+
+
+def test_invented_optional_arguments_are_dropped(registry, index):
+    phone = Phone()
+    model, agent = make([call("read_messages", contact="John Doe", unread_only=True, limit=5), "You have 3."],
+                        registry, index, phone)
+    r = agent.run("How many unread messages do I have?")
+    assert r.tool_calls[0]["args"] == {"unread_only": True, "limit": 5} and r.tool_calls[0]["ok"]
+    # an argument the request does mention stays, and required ones always stay
+    model, agent = make([call("read_messages", contact="Mom"), call("send_message", to="Zed", body="x"), "ok"],
+                        registry, index, phone)
+    r = agent.run("What did Mom text me?")
+    assert r.tool_calls[0]["args"] == {"contact": "Mom"} and r.tool_calls[1]["args"] == {"to": "Zed", "body": "x"}
+
+
+def test_after_the_first_failed_call_the_next_reply_must_be_a_call(registry, index):
+    phone = Phone()
+    model, agent = make([call("toggle_alarm", alarm="07:00", enabled=False),
+                         call("toggle_alarm", alarm="Gym", enabled=False), "Gym alarm off."], registry, index, phone)
+    r = agent.run("Turn off my gym alarm")
+    assert [c["tool_choice"] for c in model.calls] == ["required", "required", None]
+    assert phone.state()["clock"]["alarms"][1]["enabled"] is False and r.answer == "Gym alarm off."
+    # a second failure is not forced again: the model may give up in words
+    model, agent = make([call("toggle_alarm", alarm="x"), call("toggle_alarm", alarm="y"), "No such alarm."],
+                        registry, index, phone, require_tool_above=None)
+    r = agent.run("Turn off my gym alarm")
+    assert [c["tool_choice"] for c in model.calls] == [None, "required", None] and r.answer == "No such alarm."
+
+
+def test_answer_hint_follows_successful_results_only_in_the_prompt(registry, index):
+    phone = Phone()
+    model, agent = make([call("get_settings"), "Bluetooth is off."], registry, index, phone)
+    agent.run("Is bluetooth on?")
+    hint = model.calls[1]["messages"][-1]
+    assert isinstance(hint, HumanMessage) and '"Is bluetooth on?"' in hint.content
+    assert not any(m.content == hint.content for m in agent.history(agent_thread(agent)))
+    model, agent = make([call("set_wifi", on=False), "Wi-Fi off."], registry, index, phone)
+    agent.run("turn off wifi")
+    assert "If that completes my request \"turn off wifi\"" in model.calls[1]["messages"][-1].content
+    model, agent = make([call("set_brightness", level="max"), "Failed."], registry, index, phone)
+    agent.run("brightness max")
+    assert isinstance(model.calls[1]["messages"][-1], ToolMessage)  # no hint after a failure
+
+
+def agent_thread(agent):
+    return next(iter({c.config["configurable"]["thread_id"] for c in agent.checkpointer.list(None)}))
+
+
+def test_echoed_template_markup_is_removed_from_answers(registry, index):
+    phone = Phone()
+    model, agent = make([call("get_time"), "<tool_response>\nIt is 09:00.\n</tool_response>"], registry, index, phone)
+    assert agent.run("what time is it?").answer == "It is 09:00."

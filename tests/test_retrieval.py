@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from agentkit.testing import HashEmbedder
 from agentkit.tools import Tool, ToolRegistry, tool
+from agentkit.tools.openai_format import import_openai_tools
 from agentkit.tools.retrieval import ToolHit, ToolIndex
 
 
@@ -165,7 +170,7 @@ def test_changed_tool_is_the_only_one_re_embedded(tmp_path):
     embedder = HashEmbedder()
     index = ToolIndex(ToolRegistry([*TOOLS[:-1], changed]), embedder, path=tmp_path)
     assert embedder.calls == [[
-        "messages: Send a text message to a contact. (to, body)", "Shoot Bob a quick note",
+        "send message (messages): Send a text message to a contact. (to, body)", "Shoot Bob a quick note",
     ]]
     assert index.search("shoot a quick note", k=1)[0].tool is changed
 
@@ -207,3 +212,134 @@ def test_real_embedder_finds_tools_by_meaning():
         hits = index.search(query, k=3)
         assert expected in [h.tool.name for h in hits], (query, [(h.tool.name, h.score) for h in hits])
         assert all(-1.0 <= h.score <= 1.0 + 1e-6 for h in hits)
+
+
+# -- persistence, at the document level ------------------------------------------------------------
+
+class CountingEmbedder(HashEmbedder):
+    """A HashEmbedder that also counts the texts it embeds."""
+
+    @property
+    def embedded(self) -> int:
+        return sum(map(len, self.calls))
+
+
+def stored_ids(path, tool_name: str) -> list[str]:
+    """Ids of the documents a persistent index at ``path`` holds for one tool, read with Chroma."""
+    import chromadb
+    from chromadb.config import Settings
+
+    client = chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+    return sorted(client.get_collection("tools").get(where={"tool": tool_name}, include=[])["ids"])
+
+
+def test_reopened_index_embeds_nothing_and_still_finds_tools_by_their_words(tmp_path):
+    ToolIndex(ToolRegistry(TOOLS), CountingEmbedder(), path=tmp_path)
+    again = CountingEmbedder()
+    index = ToolIndex(ToolRegistry(list(reversed(TOOLS))), again, path=tmp_path)
+    assert again.embedded == 0
+    assert index.sync() == 0
+    assert again.calls == []
+    # the word index is rebuilt from the registry on open, with no model call
+    assert index.search("countdown timer minutes", k=1)[0].tool.name == "start_timer"
+    assert again.calls == [["countdown timer minutes"]]
+
+
+def test_changing_one_tool_re_embeds_its_documents_and_deletes_its_stale_ones(tmp_path):
+    index = ToolIndex(ToolRegistry(TOOLS), CountingEmbedder(), path=tmp_path)
+    before = stored_ids(tmp_path, "send_message")
+    assert len(before) == docs_of(SEND_MESSAGE)
+    others = {t.name: stored_ids(tmp_path, t.name) for t in TOOLS[:-1]}
+
+    changed = make_send_message(["Shoot Bob a quick note", "Drop Carol a line", "Ping the team"])
+    embedder = CountingEmbedder()
+    index.embedder = embedder
+    index.registry = ToolRegistry([*TOOLS[:-1], changed])
+    assert index.sync() == docs_of(changed)
+    assert embedder.embedded == docs_of(changed)
+    after = stored_ids(tmp_path, "send_message")
+    assert len(after) == docs_of(changed)
+    assert not set(before) & set(after)  # every stale document of the old version is gone
+    assert {t: stored_ids(tmp_path, t) for t in others} == others  # nobody else was touched
+    assert index.sync() == 0
+    assert index.search("drop Carol a line", k=1)[0].tool is changed
+
+
+def test_search_scores_stay_on_the_cosine_scale_and_fall_with_rank(index):
+    hits = index.search("set an alarm for 7am", k=len(TOOLS))
+    assert all(-1.0 <= h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_tool_without_examples_is_not_penalised_for_having_one_document():
+    @tool(app="notes")
+    def create_note(title: str) -> dict:
+        """Create a new note with a title.
+
+        Args:
+            title: The note's title.
+        """
+        return {}
+
+    index = ToolIndex(ToolRegistry([*TOOLS, create_note]), HashEmbedder())
+    # its only document, word for word: as close as a tool gets (a tool's score averages
+    # its two best documents, and this one has no second to drag it down)
+    [hit] = index.search("create note (notes): Create a new note with a title. (title)", k=1)
+    assert hit.tool.name == "create_note"
+    assert hit.score == pytest.approx(1.0)
+
+
+# -- the benchmark's tool bank and labelled requests --------------------------------------------------
+
+BENCH_DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+
+
+@pytest.fixture(scope="module")
+def toolbank() -> list[Tool]:
+    definitions = json.loads((BENCH_DATA / "toolbank.json").read_text())
+
+    def not_run(name: str, arguments: dict) -> None:
+        raise RuntimeError(name)
+
+    return import_openai_tools(definitions, not_run)
+
+
+def test_toolbank_imports_and_its_names_are_unique_beside_the_built_ins(toolbank):
+    from agentkit.tools.phone.apps import MORE_TOOLS, TOOLS as PHONE_TOOLS
+
+    registry = ToolRegistry([*PHONE_TOOLS, *MORE_TOOLS, *toolbank])  # raises on a name taken twice
+    assert len(toolbank) >= 900
+    assert len(registry) == len(PHONE_TOOLS) + len(MORE_TOOLS) + len(toolbank) >= 1000
+    assert len({t.app for t in toolbank}) >= 60
+    assert not {t.app for t in toolbank} & {t.app for t in [*PHONE_TOOLS, *MORE_TOOLS]}
+    assert all(2 <= len(t.examples) <= 3 for t in toolbank)
+
+
+def test_toolbank_file_is_what_its_generator_writes():
+    import importlib.util
+
+    path = BENCH_DATA.parent / "make_toolbank.py"
+    spec = importlib.util.spec_from_file_location("make_toolbank", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = json.loads((BENCH_DATA / "toolbank.json").read_text())
+    assert module.read_spec(module.SPEC.read_text()) == written
+
+
+def test_labelled_requests_name_existing_tools_and_copy_no_example(toolbank):
+    from agentkit.tools.phone.apps import MORE_TOOLS, TOOLS as PHONE_TOOLS
+
+    registry = ToolRegistry([*PHONE_TOOLS, *MORE_TOOLS, *toolbank])
+    lines = (BENCH_DATA / "retrieval_queries.jsonl").read_text().splitlines()
+    requests = [json.loads(line) for line in lines if line.strip()]
+    assert len(requests) >= 220
+    assert all(set(r) == {"query", "expected"} and r["expected"] for r in requests)
+    missing = sorted({n for r in requests for n in r["expected"] if n not in registry})
+    assert missing == []
+    assert len({r["query"] for r in requests}) == len(requests)
+
+    def normal(text: str) -> str:
+        return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+    examples = {normal(e) for t in registry for e in t.examples}
+    assert [r["query"] for r in requests if normal(r["query"]) in examples] == []

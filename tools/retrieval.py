@@ -1,9 +1,13 @@
-"""Find the few tools relevant to a request, by embedding similarity in Chroma.
+"""Find the few tools relevant to a request, by embedding similarity in Chroma plus shared words.
 
 A small on-device model can only be shown a handful of tool schemas per step.
-:class:`ToolIndex` embeds several short documents per tool (``"app:
+:class:`ToolIndex` embeds several short documents per tool (``"name (app):
 description"`` plus parameter names, and each example utterance) and scores a
-tool by its best-matching document.
+tool by the mean similarity of its two best-matching documents, so that one
+example that happens to share a turn of phrase with the request does not
+decide alone, plus a small bonus for the words it shares with the request
+(BM25), which catches app names and rare terms that a small embedding model
+blurs.
 
 Example::
 
@@ -19,6 +23,7 @@ import hashlib
 import json
 import uuid
 import weakref
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +33,17 @@ from chromadb.config import Settings
 from chromadb.errors import NotFoundError
 
 from agentkit.embeddings import ChromaEmbeddingFunction, Embedder
+from agentkit.tools._lexical import LexicalIndex
 from agentkit.tools.registry import Tool, ToolRegistry
 
 __all__ = ["ToolHit", "ToolIndex"]
 
 _FETCH_PER_HIT = 8
 """Documents fetched per requested tool, since one tool owns several documents."""
+_MIN_FETCH = 100
+"""Fewest documents fetched per search, so that most candidates have their two best documents in view."""
+_LEXICAL_WEIGHT = 0.15
+"""Bonus for the tool sharing the most (BM25-weighted) words with the request; others get a fraction."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,9 @@ class ToolHit:
     tool: Tool
     """The matching tool."""
     score: float
-    """Cosine similarity of the tool's best-matching document to the query (higher is closer)."""
+    """Relevance on the cosine scale (higher is closer): the mean cosine similarity of the tool's
+    two best-matching documents to the query (its only one, if it has one), plus up to 0.15 for
+    the words they share; at most 1."""
 
 
 class ToolIndex:
@@ -75,6 +87,8 @@ class ToolIndex:
             self._client = chromadb.PersistentClient(path=str(path), settings=settings)
             self._name = collection
         self._collection = self._open()
+        self._lexical = LexicalIndex(())
+        self._lone: set[str] = set()  # tools with a single document (no examples)
         self.sync()
 
     def _open(self) -> chromadb.Collection:
@@ -93,7 +107,8 @@ class ToolIndex:
 
         Embeds the documents of tools that are new or changed and deletes those
         of tools that changed or left the registry. Unchanged tools cost
-        nothing, so reopening a persistent index embeds nothing.
+        nothing, so reopening a persistent index embeds nothing. The word
+        index is rebuilt from the registry (no model involved).
 
         Returns:
             The number of documents embedded.
@@ -112,6 +127,9 @@ class ToolIndex:
             texts = [wanted[doc_id][0] for doc_id in new]
             self._collection.upsert(ids=new, documents=texts, embeddings=self.embedder.embed(texts),
                                     metadatas=[wanted[doc_id][1] for doc_id in new])
+        self._lexical = LexicalIndex((meta["tool"], meta["app"], text) for text, meta in wanted.values())
+        per_tool = Counter(meta["tool"] for _, meta in wanted.values())
+        self._lone = {name for name, n in per_tool.items() if n == 1}
         return len(new)
 
     def search(self, query: str, k: int = 5, *, apps: Collection[str] | None = None) -> list[ToolHit]:
@@ -129,21 +147,37 @@ class ToolIndex:
             return []
         where = None if apps is None else {"app": {"$in": sorted(apps)}}
         [vector] = self.embedder.embed([query])
-        result = self._collection.query(query_embeddings=[vector], n_results=k * _FETCH_PER_HIT,
+        result = self._collection.query(query_embeddings=[vector], n_results=max(k * _FETCH_PER_HIT, _MIN_FETCH),
                                         where=where, include=["metadatas", "distances"])
-        best: dict[str, float] = {}
+        similarities: dict[str, list[float]] = {}
         for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
-            name = str(meta["tool"])
-            best[name] = max(best.get(name, -1.0), 1.0 - distance)
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+            similarities.setdefault(str(meta["tool"]), []).append(1.0 - distance)
+        if not similarities:
+            return []
+        # Only tools with a document among those fetched are ranked. One with a single
+        # document in view: its second is no closer than the last document fetched.
+        floor = 1.0 - result["distances"][0][-1]
+        words = self._lexical.scores(query, apps)
+        scores = {}
+        for name, sims in similarities.items():
+            if len(sims) > 1:
+                best, second = sorted(sims, reverse=True)[:2]
+            else:
+                best, second = sims[0], sims[0] if name in self._lone else floor
+            scores[name] = min(1.0, (best + second) / 2 + _LEXICAL_WEIGHT * words.get(name, 0.0))
+        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         return [ToolHit(self.registry.get(name), score)
                 for name, score in ranked if name in self.registry][:k]
 
 
 def _documents(t: Tool) -> list[str]:
-    """The texts indexed for a tool: its description, then each example."""
+    """The texts indexed for a tool: its name, app and description, then each example.
+
+    The name ("set alarm") states the action in two words, which a small
+    embedding model matches more reliably than a longer description.
+    """
     params = [p.replace("_", " ") for p in t.parameters.get("properties", {})]
-    summary = f"{t.app}: {t.description}"
+    summary = f"{t.name.replace('_', ' ')} ({t.app}): {t.description}"
     if params:
         summary += f" ({', '.join(params)})"
     return [summary, *t.examples]

@@ -34,22 +34,22 @@ class ScriptedChatModel(BaseChatModel):
     replies: list[Any] = Field(default_factory=list)
     """Queued replies; running out raises IndexError."""
     calls: list[dict] = Field(default_factory=list)
-    """Recorded calls: ``{"messages", "tools"}``."""
+    """Recorded calls: ``{"messages", "tools", "tool_choice"}``."""
 
     @property
     def _llm_type(self) -> str:
         return "agentkit-scripted"
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
-        """Record the offered tools' schemas with each call."""
+        """Record the offered tools' schemas and the tool choice with each call."""
         from agentkit.models.llamacpp import _tool_schema
 
-        return self.bind(tools=[_tool_schema(t) for t in tools], **kwargs)
+        return self.bind(tools=[_tool_schema(t) for t in tools], tool_choice=tool_choice, **kwargs)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
         tools = list(kwargs.get("tools") or [])
-        self.calls.append({"messages": list(messages), "tools": tools})
+        self.calls.append({"messages": list(messages), "tools": tools, "tool_choice": kwargs.get("tool_choice")})
         if not self.replies:
             raise IndexError("ScriptedChatModel ran out of replies")
         reply = self.replies.pop(0)

@@ -53,7 +53,7 @@ def set_alarm(phone: Injected[Phone], time: str, label: str | None = None,
     Args:
         time: Alarm time, e.g. "07:00", "6:45" or "5:30 pm".
         label: A name for the alarm, only if the user gave one.
-        days: Repeat days, e.g. ["mon", "wed"] or ["weekdays"]; leave empty for a one-time alarm.
+        days: Repeat days as three-letter weekday names, or ["weekdays"] or ["weekend"]; leave empty for a one-time alarm.
     """
     at = parse_time(time).strftime("%H:%M")
     with phone.transaction() as s:
@@ -84,7 +84,7 @@ def toggle_alarm(phone: Injected[Phone], alarm: str, enabled: bool) -> dict:
     """Turn an existing alarm on or off without deleting it.
 
     Args:
-        alarm: The alarm's time (HH:MM) or label, as the user said it.
+        alarm: The alarm's label or time, in the user's words.
         enabled: true to turn it on, false to turn it off.
     """
     with phone.transaction() as s:
@@ -102,7 +102,7 @@ def delete_alarm(phone: Injected[Phone], alarm: str) -> dict:
     """Delete an alarm for good.
 
     Args:
-        alarm: The alarm's time (HH:MM) or label, as the user said it.
+        alarm: The alarm's label or time, in the user's words.
     """
     with phone.transaction() as s:
         alarms = s["clock"]["alarms"]
