@@ -62,12 +62,15 @@ class AgentConfig:
     """If the best tool's similarity reaches this, the turn's first reply must be a tool call."""
     context: Mapping[str, Any] = field(default_factory=dict)
     """Runtime objects injected into tools by parameter name (e.g. ``{"phone": phone}``)."""
+    sole_tool_margin: float | None = 0.1
+    """On a forced first call, if the best tool leads the next by this much similarity, call it
+    (the model fills in the arguments). None lets the model pick among all offered tools."""
     prune_ungrounded: bool = True
     """Drop optional text arguments the request and results never mention (small models invent them)."""
     retry_after_error: bool = True
     """After the turn's first failed call, the next reply must be a tool call (small models give up early)."""
     answer_hint: bool = True
-    """After successful results, restate the request before the model goes on (prompt only)."""
+    """After read-only results, restate the request before the model goes on (prompt only)."""
     scopes: frozenset[str] | None = None
     """Permissions the agent holds; a tool needing one outside them is refused. None grants all."""
 
@@ -256,15 +259,17 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             must_call = True
         _, request = _last_user_text(state["messages"])
         batch = _last_results(state)
-        if config.answer_hint and batch and all(m.status == "success" for m in batch):
-            if any(_changes_state(m.name or "") for m in batch):
-                hint = (f'If that completes my request "{request}", confirm it to me in one short sentence; '
-                        "otherwise call the next function.")
-            else:
-                hint = (f'If the result above answers my request "{request}", reply with the facts from it '
-                        "in one or two sentences; otherwise call the next function.")
-            messages.append(HumanMessage(hint, name=FEEDBACK_NAME))
-        bound = model.bind_tools(tools, tool_choice="required" if must_call else None) if tools else model
+        if config.answer_hint and batch and all(m.status == "success" and not _changes_state(m.name or "")
+                                                 for m in batch):
+            # (after a state change the same hint made the model parrot it or act again: measured, dropped)
+            messages.append(HumanMessage(
+                f'If the result above answers my request "{request}", reply with the facts from it in one '
+                "or two sentences; otherwise call the next function.", name=FEEDBACK_NAME))
+        choice = "required" if must_call else None
+        if (must_call and config.sole_tool_margin is not None and state.get("turn_llm_calls", 0) == 0
+                and len(scores) > 1 and scores[0] - scores[1] >= config.sole_tool_margin and tools):
+            choice = tools[0].name
+        bound = model.bind_tools(tools, tool_choice=choice) if tools else model
         reply = _as_ai(bound.invoke(messages))
         calls = 1
         if config.prune_ungrounded and reply.tool_calls:

@@ -289,7 +289,7 @@ def test_after_the_first_failed_call_the_next_reply_must_be_a_call(registry, ind
     assert [c["tool_choice"] for c in model.calls] == [None, "required", None] and r.answer == "No such alarm."
 
 
-def test_answer_hint_follows_successful_results_only_in_the_prompt(registry, index):
+def test_answer_hint_follows_read_only_results_only_in_the_prompt(registry, index):
     phone = Phone()
     model, agent = make([call("get_settings"), "Bluetooth is off."], registry, index, phone)
     agent.run("Is bluetooth on?")
@@ -298,7 +298,7 @@ def test_answer_hint_follows_successful_results_only_in_the_prompt(registry, ind
     assert not any(m.content == hint.content for m in agent.history(agent_thread(agent)))
     model, agent = make([call("set_wifi", on=False), "Wi-Fi off."], registry, index, phone)
     agent.run("turn off wifi")
-    assert "If that completes my request \"turn off wifi\"" in model.calls[1]["messages"][-1].content
+    assert isinstance(model.calls[1]["messages"][-1], ToolMessage)  # no hint after a state change
     model, agent = make([call("set_brightness", level="max"), "Failed."], registry, index, phone)
     agent.run("brightness max")
     assert isinstance(model.calls[1]["messages"][-1], ToolMessage)  # no hint after a failure
@@ -312,3 +312,21 @@ def test_echoed_template_markup_is_removed_from_answers(registry, index):
     phone = Phone()
     model, agent = make([call("get_time"), "<tool_response>\nIt is 09:00.\n</tool_response>"], registry, index, phone)
     assert agent.run("what time is it?").answer == "It is 09:00."
+
+
+def test_a_clearly_best_tool_is_called_by_name_on_the_first_step(registry, index):
+    from agentkit.tools.phone.apps.settings import get_settings, set_wifi
+
+    phone = Phone()
+    tools = [set_wifi, get_settings]
+
+    def scripted(scores):
+        model = ScriptedChatModel(replies=[call("set_wifi", on=False), "Off."])
+        agent = create_agent(model, tools, device=phone, top_k=1)
+        agent.config.retrieve = lambda q, k: list(scores)
+        agent.run("wifi off")
+        return [c["tool_choice"] for c in model.calls]
+
+    assert scripted([("set_wifi", 0.9), ("get_settings", 0.5)]) == ["set_wifi", None]
+    assert scripted([("set_wifi", 0.9), ("get_settings", 0.85)]) == ["required", None]
+    assert scripted([("set_wifi", 0.3), ("get_settings", 0.1)]) == [None, None]  # not confident: free choice

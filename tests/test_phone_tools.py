@@ -436,3 +436,14 @@ def test_tools_work_on_a_persisted_phone(tmp_path):
         call(phone, "send_message", to="mom", body="On my way")
     with Phone(path) as phone:
         assert phone.state()["messages"][-1]["body"] == "On my way"
+
+
+def test_search_notes_works_like_a_search_box():
+    from agentkit.tools.phone.apps.notes import search_notes
+
+    phone = Phone()
+    titles = lambda q: [n["title"] for n in search_notes.invoke({"query": q}, {"phone": phone})]
+    assert titles("What's in my shopping list note?") == ["Shopping list"]
+    assert titles("shopping zebra") == ["Shopping list"]  # most words in common wins
+    assert titles("zebra") == []
+    assert len(titles("")) == len(phone.state()["notes"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._lookup import find_record, next_id, norm
 from agentkit.tools.phone.device import Phone
@@ -45,8 +47,17 @@ def search_notes(phone: Injected[Phone], query: str = "") -> list[dict]:
         query: Words from the user's request to look for.
     """
     notes = phone.state()["notes"]
-    words = norm(query).split()
-    return [n for n in notes if all(w in norm(n["title"] + " " + n["body"]) for w in words)]
+    words = [w for w in re.findall(r"[\w']+", norm(query)) if w not in _STOPWORDS]
+    if not words:
+        return notes
+    scored = [(sum(w in norm(n["title"] + " " + n["body"]) for w in words), n) for n in notes]
+    best = max(score for score, _ in scored)
+    # like a search box: notes with every word, else those with the most words in common
+    return [n for score, n in scored if score == best and score > 0]
+
+
+_STOPWORDS = {"a", "an", "the", "my", "me", "i", "in", "on", "of", "for", "to", "and", "note", "notes", "what",
+              "what's", "whats", "is", "it", "its", "it's", "about", "find", "show", "search", "did", "do"}
 
 
 @tool(app="notes", changes_state=True, scopes=["notes.write"], examples=[
