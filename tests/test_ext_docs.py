@@ -120,5 +120,5 @@ def test_openai_round_trip_of_the_example_behaves_the_same(example):
 def test_mcp_snippet_runs_against_a_real_server(example):
     model = ScriptedChatModel(replies=[call("find_spots", street="station"), "S1 and S2 are free."])
     assert example.ask_with_mcp_tools(model, str(MCP_SERVER), "Any spots near the station?") == "S1 and S2 are free."
-    tool_message = model.calls[1]["messages"][-1]
-    assert tool_message.type == "tool" and "S1" in str(tool_message.content)
+    tool_message = [m for m in model.calls[1]["messages"] if m.type == "tool"][-1]
+    assert tool_message.name == "find_spots" and "S1" in str(tool_message.content)

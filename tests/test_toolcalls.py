@@ -70,3 +70,11 @@ def test_round_trip_of_rendered_calls(name, args):
 def test_parser_never_raises(text):
     r = parse_reply(text)
     assert isinstance(r.content, str)
+
+
+def test_runaway_string_is_closed_where_the_model_meant_to_stop():
+    from agentkit.models.llamacpp import _close_runaway_string
+
+    assert json.loads(_close_runaway_string('{"city": "Rome}}</tool_call>  # 1.1.1.1')) == {"city": "Rome"}
+    assert json.loads(_close_runaway_string('{"to": "Bob", "body": "hi there}')) == {"to": "Bob", "body": "hi there"}
+    assert _close_runaway_string('{"city": "Rome and on and on') is None

@@ -16,12 +16,15 @@ How it makes a small model call tools reliably:
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
 import json
 import os
 import re
 import threading
 import time
+import weakref
 from typing import Any, Callable, Sequence
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -118,6 +121,9 @@ class LlamaCppChatModel(BaseChatModel):
                     )
                 except Exception as exc:
                     raise ModelLoadError(f"llama.cpp could not load {self.model_path!r}: {exc}") from exc
+                # free the weights before interpreter teardown (llama_cpp's own __del__ runs too late
+                # and prints "TypeError: 'NoneType' object is not callable")
+                atexit.register(_close_quietly, weakref.ref(self._llm))
                 meta = self._llm.metadata
                 vocab = self._llm._model
                 self._renderer = PromptRenderer(
@@ -151,7 +157,10 @@ class LlamaCppChatModel(BaseChatModel):
         if key not in self._grammar_cache:
             try:
                 # not `key`: sorting would reorder properties, and the grammar keeps their order
-                self._grammar_cache[key] = json_schema_to_gbnf(json.dumps(schema))
+                gbnf = json_schema_to_gbnf(json.dumps(schema))
+                # JSON strings may not hold raw control characters; without this a weak model can
+                # run a string on across newlines ("Rome}}\n</tool_call>\n\nYou can...") to max_tokens
+                self._grammar_cache[key] = gbnf.replace('char ::= [^"\\\\]', 'char ::= [^"\\\\\\x00-\\x1F\\x7F]')
             except Exception as exc:
                 raise ConfigurationError(f"cannot build a grammar from the tool schema {schema!r}: {exc}") from exc
         return GrammarFilter(self._llm, self._grammar_cache[key])
@@ -255,7 +264,10 @@ class LlamaCppChatModel(BaseChatModel):
 
         args_tokens, stats = self._decode(tokens + self._tokenize(prefill, bos=False), self.max_tokens,
                                           grammar=self._grammar(args_schema), stop_when=args_done)
-        return prefill + self._text(args_tokens).strip() + "}\n</tool_call>", stats
+        args = self._text(args_tokens).strip()
+        if not _json_complete(args):
+            args = _close_runaway_string(args) or args
+        return prefill + args + "}\n</tool_call>", stats
 
     def _forced_call(self, tokens: list[int], tools: list[dict], tool_choice: str) -> tuple[str, DecodeStats]:
         """tool_choice "required"/"any"/a name: the reply must be one call of an offered tool.
@@ -295,6 +307,33 @@ class LlamaCppChatModel(BaseChatModel):
             usage_metadata=usage,
             response_metadata=meta,
         )
+
+
+def _close_quietly(ref: Any) -> None:
+    llm = ref()
+    if llm is not None:
+        with contextlib.suppress(Exception):
+            llm.close()
+
+
+def _close_runaway_string(text: str) -> str | None:
+    """Arguments cut where a weak model meant to stop but stayed inside a string.
+
+    Under the grammar the text is a valid JSON prefix; a model that never
+    closes a string (``{"city": "Rome}}</tool_call>  # 1.1.1...``) usually
+    marked its intended end with ``}`` or ``<``. Cut there and close the string
+    and the object; None if no such cut gives valid JSON.
+    """
+    for i, ch in enumerate(text):
+        if ch in "}<" and i > 0:
+            for closer in ('"}', '"]}', '"}}'):
+                candidate = text[:i] + closer
+                try:
+                    if isinstance(json.loads(candidate), dict):
+                        return candidate
+                except json.JSONDecodeError:
+                    continue
+    return None
 
 
 def _json_complete(text: str) -> bool:
