@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemM
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 
-from agentkit.errors import ModelRetry
+from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools.registry import ToolRegistry, to_jsonable
 
 __all__ = ["AgentState", "AgentConfig", "build_graph"]
@@ -83,12 +83,22 @@ def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
     return 0, ""
 
 
+_FIRST_KEYS = ("title", "name", "label", "subject")
+
+
+def _ordered(record: dict) -> list[tuple[str, Any]]:
+    """A record's items with what names it first and its id last (stores often sort keys)."""
+    first = [k for k in _FIRST_KEYS if k in record]
+    rest = [k for k in record if k not in first and k != "id"]
+    return [(k, record[k]) for k in first + rest + (["id"] if "id" in record else [])]
+
+
 def render_result(value: Any) -> str:
     """A tool result as plain ``key: value`` text: small models read (and quote) it better than JSON."""
     if isinstance(value, dict):
         if not value:
             return "(empty)"
-        return "\n".join(f"{k}: {_inline(v)}" for k, v in value.items())
+        return "\n".join(f"{k}: {_inline(v)}" for k, v in _ordered(value))
     if isinstance(value, list):
         return "\n".join(f"- {_inline(v)}" for v in value) if value else "(none)"
     return str(value)
@@ -96,7 +106,7 @@ def render_result(value: Any) -> str:
 
 def _inline(value: Any) -> str:
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_inline(v)}" for k, v in value.items()) or "(empty)"
+        return "; ".join(f"{k}: {_inline(v)}" for k, v in _ordered(value)) or "(empty)"
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
             return "".join(f"\n  - {_inline(v)}" for v in value)
@@ -131,6 +141,20 @@ def prune_ungrounded(args: dict, schema: dict, context: str) -> dict:
     required = set(schema.get("required", []))
     stems = _stems(context)
     return {k: v for k, v in args.items() if k in required or _grounded(v, stems)}
+
+
+def _copied_descriptions(tool: Any, args: dict) -> list[str]:
+    """Arguments whose value is (mostly) their own parameter description: a weak model's copy."""
+    props = tool.parameters.get("properties", {})
+    out = []
+    for k, v in args.items():
+        desc = str(props.get(k, {}).get("description", ""))
+        words = _WORD.findall(str(v).casefold()) if isinstance(v, str) else []
+        if len(words) >= 4 and desc:
+            known = set(_WORD.findall(desc.casefold()))
+            if sum(w in known for w in words) / len(words) >= 0.75:
+                out.append(k)
+    return out
 
 
 def _clean_answer(text: str) -> str:
@@ -263,8 +287,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                                                  for m in batch):
             # (after a state change the same hint made the model parrot it or act again: measured, dropped)
             messages.append(HumanMessage(
-                f'If the result above answers my request "{request}", reply with the facts from it in one '
-                "or two sentences; otherwise call the next function.", name=FEEDBACK_NAME))
+                f'Using the result above, answer my request "{request}" in one or two sentences '
+                "(or call another function if the result is not enough).", name=FEEDBACK_NAME))
         choice = "required" if must_call else None
         if (must_call and config.sole_tool_margin is not None and state.get("turn_llm_calls", 0) == 0
                 and len(scores) > 1 and scores[0] - scores[1] >= config.sole_tool_margin and tools):
@@ -337,6 +361,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         tool_call_id=call["id"], name=call["name"], status="error",
                         artifact={**key, "denied": missing}))
                     continue
+                copied = _copied_descriptions(tool, call["args"])
+                if copied:
+                    raise ToolArgumentError(
+                        f"argument(s) {', '.join(map(repr, copied))} of {tool.name!r} repeat the parameter's "
+                        "description instead of giving a value; use the value from the request")
                 result = tool.invoke(call["args"], config.context)
                 content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],

@@ -330,3 +330,24 @@ def test_a_clearly_best_tool_is_called_by_name_on_the_first_step(registry, index
     assert scripted([("set_wifi", 0.9), ("get_settings", 0.5)]) == ["set_wifi", None]
     assert scripted([("set_wifi", 0.9), ("get_settings", 0.85)]) == ["required", None]
     assert scripted([("set_wifi", 0.3), ("get_settings", 0.1)]) == [None, None]  # not confident: free choice
+
+
+def test_a_copied_parameter_description_is_sent_back_not_run(registry, index):
+    phone = Phone()
+    desc = registry.get("get_contact").parameters["properties"]["name"]["description"]
+    def contact(name):
+        return AIMessage(content="", tool_calls=[{"name": "get_contact", "args": {"name": name}, "id": name[:8],
+                                                  "type": "tool_call"}])
+
+    model, agent = make([contact(desc), contact("Carol"), "Nov 28."], registry, index, phone)
+    r = agent.run("When is Carol's birthday?")
+    assert [c["ok"] for c in r.tool_calls] == [False, True]
+    assert "repeat the parameter's description" in model.calls[1]["messages"][-1].content
+
+
+def test_results_are_rendered_with_names_first_and_ids_last():
+    from agentkit.graph import render_result
+
+    text = render_result({"attendees": ["Bob"], "id": "e2", "start": "09:30", "title": "Standup"})
+    assert text.splitlines() == ["title: Standup", "attendees: Bob", "start: 09:30", "id: e2"]
+    assert render_result([{"id": "r1", "done": False, "title": "Milk"}]) == "- title: Milk; done: no; id: r1"
