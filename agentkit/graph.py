@@ -65,6 +65,10 @@ class AgentConfig:
     sole_tool_margin: float | None = 0.1
     """On a forced first call, if the best tool leads the next by this much similarity, call it
     (the model fills in the arguments). None lets the model pick among all offered tools."""
+    one_change_per_record: bool = True
+    """A state-changing call whose target (first required text argument) names something an
+    earlier successful change of the same app this turn named is not run: small models go on
+    to complete the reminder they just created or move an event again and again."""
     prune_ungrounded: bool = True
     """Drop optional text arguments the request and results never mention (small models invent them)."""
     retry_after_error: bool = True
@@ -211,6 +215,31 @@ def _find_repeat(name: str, args: dict, made: list[ToolMessage], *, exact: bool)
     return found
 
 
+def _target(tool: Any, args: dict) -> str | None:
+    """The value of a tool's first required text argument (what the call acts on), if any."""
+    props = tool.parameters.get("properties", {})
+    for name in tool.parameters.get("required", []):
+        if props.get(name, {}).get("type") == "string" and isinstance(args.get(name), str):
+            return args[name]
+    return None
+
+
+def _changed_same_record(tool: Any, args: dict, made: list[ToolMessage], registry: ToolRegistry) -> ToolMessage | None:
+    """An earlier successful state change of the same app this turn whose arguments name this call's target."""
+    target = _target(tool, args)
+    if not target:
+        return None
+    for m in reversed(made):
+        name = m.artifact["name"]
+        if m.status != "success" or name not in registry:
+            continue
+        other = registry.get(name)
+        if other.changes_state and other.app == tool.app and any(
+                isinstance(v, str) and _similar(v, target) for v in (m.artifact.get("args") or {}).values()):
+            return m
+    return None
+
+
 def _retryable(m: ToolMessage) -> bool:
     """A failed call worth a forced second try (not a refusal or a blocked repeat)."""
     art = m.artifact if isinstance(m.artifact, dict) else {}
@@ -344,6 +373,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             key = {"name": call["name"], "args": call["args"]}
             earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
                 if _changes_state(call["name"]) else None
+            if earlier is None and config.one_change_per_record and _changes_state(call["name"]):
+                earlier = _changed_same_record(registry.get(call["name"]), call["args"], made, registry)
             if earlier is not None and earlier.status == "success":
                 # doing a successful action twice would corrupt state (a second message, a second alarm)
                 out.append(ToolMessage(

@@ -351,3 +351,21 @@ def test_results_are_rendered_with_names_first_and_ids_last():
     text = render_result({"attendees": ["Bob"], "id": "e2", "start": "09:30", "title": "Standup"})
     assert text.splitlines() == ["title: Standup", "attendees: Bob", "start: 09:30", "id: e2"]
     assert render_result([{"id": "r1", "done": False, "title": "Milk"}]) == "- title: Milk; done: no; id: r1"
+
+
+def test_a_record_changed_this_turn_is_not_changed_again(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("create_reminder", title="Call the bank", due_date="tomorrow"),
+                         call("complete_reminder", reminder="Call the bank"), "Reminder set."], registry, index, phone)
+    r = agent.run("Remind me to call the bank tomorrow")
+    assert [c["ok"] for c in r.tool_calls] == [True, False] and "Already done" in r.tool_calls[1]["result"]
+    [change] = diff(before, phone.state())
+    assert change.after["done"] is False
+    # different targets in the same app, and the same target in another app, still run
+    model, agent = make([call("set_alarm", time="6:00", label="Alarm"), call("set_alarm", time="6:15", label="Alarm"),
+                         "Both set."], registry, index, phone)
+    assert [c["ok"] for c in agent.run("alarms at 6:00 and 6:15").tool_calls] == [True, True]
+    model, agent = make([call("add_contact", name="Laura Chen", phone_number="415 555 0123"),
+                         call("send_message", to="Laura Chen", body="hi"), "Done."], registry, index, phone)
+    assert [c["ok"] for c in agent.run("add Laura and text her hi").tool_calls] == [True, True]

@@ -16,9 +16,10 @@ __all__ = ["ScriptedChatModel", "call"]
 Reply = Union[str, AIMessage, Callable[[list[BaseMessage], list[dict]], Union[str, AIMessage]]]
 
 
-def call(name: str, **args: Any) -> AIMessage:
-    """A reply that calls tool ``name`` with ``args``."""
-    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": new_call_id(), "type": "tool_call"}])
+def call(tool_name: str, /, **args: Any) -> AIMessage:
+    """A reply that calls tool ``tool_name`` with ``args`` (any names, ``name`` included)."""
+    return AIMessage(content="", tool_calls=[{"name": tool_name, "args": args, "id": new_call_id(),
+                                              "type": "tool_call"}])
 
 
 class ScriptedChatModel(BaseChatModel):
