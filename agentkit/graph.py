@@ -240,10 +240,14 @@ def _changed_same_record(tool: Any, args: dict, made: list[ToolMessage], registr
     return None
 
 
+_ALREADY = "Already done, not repeated. Result was: "
+_REPLY_NOW = ". Now reply to the user."
+
+
 def _retryable(m: ToolMessage) -> bool:
     """A failed call worth a forced second try (not a refusal or a blocked repeat)."""
     art = m.artifact if isinstance(m.artifact, dict) else {}
-    return "denied" not in art and not str(m.content).startswith("Already done")
+    return "denied" not in art and not str(m.content).startswith(_ALREADY)
 
 
 def _as_ai(reply: Any) -> AIMessage:
@@ -340,8 +344,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             if retry.tool_calls or retry.invalid_tool_calls or not str(retry.content).strip():
                 # still no prose: report the outcome the model already has
                 last = repeats[-1]
-                text = (f"Done. Result: {last.content}" if last.status == "success"
-                        else f"I could not do that. {last.content}")
+                done = last.status == "success" or str(last.content).startswith(_ALREADY)
+                result = str(last.content)
+                if result.startswith(_ALREADY):
+                    result = result[len(_ALREADY):].removesuffix(_REPLY_NOW).rstrip(". ")
+                text = f"Done. Result: {result}" if done else f"I could not do that. {result}"
                 retry = retry.model_copy(update={"content": text, "tool_calls": [], "invalid_tool_calls": []})
             reply = _merge_usage(retry, reply)
         if not reply.tool_calls and isinstance(reply.content, str) and "<tool_" in reply.content:
@@ -378,7 +385,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             if earlier is not None and earlier.status == "success":
                 # doing a successful action twice would corrupt state (a second message, a second alarm)
                 out.append(ToolMessage(
-                    f"Already done, not repeated. Result was: {earlier.content}. Now reply to the user.",
+                    f"{_ALREADY}{earlier.content}{_REPLY_NOW}",
                     tool_call_id=call["id"], name=call["name"], status="error", artifact=key,
                 ))
                 continue

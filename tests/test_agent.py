@@ -369,3 +369,11 @@ def test_a_record_changed_this_turn_is_not_changed_again(registry, index):
     model, agent = make([call("add_contact", name="Laura Chen", phone_number="415 555 0123"),
                          call("send_message", to="Laura Chen", body="hi"), "Done."], registry, index, phone)
     assert [c["ok"] for c in agent.run("add Laura and text her hi").tool_calls] == [True, True]
+
+
+def test_model_stuck_on_a_blocked_change_gets_a_done_answer(registry, index):
+    phone = Phone()
+    again = call("complete_reminder", reminder="Call the bank")
+    model, agent = make([call("create_reminder", title="Call the bank"), again, again, again], registry, index, phone)
+    r = agent.run("Remind me to call the bank")
+    assert r.answer.startswith("Done. Result: title: Call the bank") and "Already" not in r.answer

@@ -447,3 +447,11 @@ def test_search_notes_works_like_a_search_box():
     assert titles("shopping zebra") == ["Shopping list"]  # most words in common wins
     assert titles("zebra") == []
     assert len(titles("")) == len(phone.state()["notes"])
+
+
+@pytest.mark.parametrize("said, stored", [("Groceries", "Groceries"), ("groceries reminders", "Groceries"),
+                                          ("my Groceries list", "Groceries"), ("Garden", "Garden")])
+def test_create_reminder_files_into_the_list_the_user_meant(said, stored):
+    phone = Phone()
+    record = default_registry().get("create_reminder").invoke({"title": "eggs", "list_name": said}, {"phone": phone})
+    assert record["list"] == stored

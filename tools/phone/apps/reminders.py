@@ -14,6 +14,19 @@ from agentkit.tools.registry import Injected, tool
 __all__ = ["TOOLS", "complete_reminder", "create_reminder", "delete_reminder", "list_reminders"]
 
 
+def _existing_list(reminders: list[dict], list_name: str) -> str:
+    """The existing list ``list_name`` means ("groceries list" is "Groceries"), or a new list's name."""
+    lists = {norm(r["list"]): r["list"] for r in reminders if r.get("list")}
+    wanted = norm(list_name)
+    if wanted in lists:
+        return lists[wanted]
+    words = set(re.findall(r"\w+", wanted)) - {"list", "lists", "reminder", "reminders", "my", "the", "to", "do"}
+    close = [name for key, name in lists.items() if words and words <= set(re.findall(r"\w+", key))]
+    if not close:
+        close = [name for key, name in lists.items() if set(re.findall(r"\w+", key)) & words]
+    return close[0] if len(close) == 1 else (" ".join(str(list_name).split()) or "Reminders")
+
+
 @tool(app="reminders", changes_state=True, scopes=["reminders.write"], examples=[
     "Remind me to call the bank tomorrow at 10am",
     "Add 'buy eggs' to my groceries list",
@@ -27,7 +40,7 @@ def create_reminder(phone: Injected[Phone], title: str, due_date: str | None = N
     Args:
         title: What to be reminded of, in the user's words.
         due_date: The day it is due: "tomorrow", "saturday" or YYYY-MM-DD; empty for no date.
-        due_time: The time it is due, e.g. "10:00" or "10am"; empty for no time.
+        due_time: The time it is due, as the user said it; empty if they gave no time.
         list_name: The list to put it in, if the user named one (default "Reminders").
     """
     title = " ".join(str(title).split())
@@ -45,8 +58,7 @@ def create_reminder(phone: Injected[Phone], title: str, due_date: str | None = N
         due = datetime.datetime.combine(day, at).isoformat(timespec="seconds") if at else day.isoformat()
     with phone.transaction() as s:
         reminders = s["reminders"]
-        lists = {norm(r.get("list", "")): r["list"] for r in reminders if r.get("list")}
-        name = lists.get(norm(list_name), " ".join(str(list_name).split()) or "Reminders")
+        name = _existing_list(reminders, list_name)
         record = {"id": next_id(reminders, "r"), "title": title, "due": due, "done": False, "list": name}
         reminders.append(record)
     return record
