@@ -1,6 +1,6 @@
 """Tool retrieval at scale: 1,000+ tools (built-in phone apps plus a third-party bank), real embedder.
 
-Builds a registry of the built-in phone tools (``TOOLS`` + ``MORE_TOOLS``) and
+Builds a registry of the built-in phone tools (``TOOLS``, 21 apps) and
 the fictional third-party bank in ``benchmarks/data/toolbank.json`` (imported
 with ``import_openai_tools``; its executor raises, since nothing is called),
 then reports:
@@ -59,7 +59,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from agentkit.embeddings import default_embedder  # noqa: E402
 from agentkit.tools import Tool, ToolRegistry  # noqa: E402
 from agentkit.tools.openai_format import import_openai_tools  # noqa: E402
-from agentkit.tools.phone.apps import MORE_TOOLS, TOOLS  # noqa: E402
+from agentkit.tools.phone.apps import TOOLS  # noqa: E402
 from agentkit.tools.retrieval import ToolIndex  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -172,7 +172,7 @@ def main() -> None:
     args = ap.parse_args()
     k = args.k
 
-    builtins = [*TOOLS, *MORE_TOOLS]
+    builtins = list(TOOLS)
     bank = load_bank()
     registry = ToolRegistry([*builtins, *bank])  # rejects a name twice
     builtin_names = {t.name for t in builtins}

@@ -305,13 +305,13 @@ def toolbank() -> list[Tool]:
 
 
 def test_toolbank_imports_and_its_names_are_unique_beside_the_built_ins(toolbank):
-    from agentkit.tools.phone.apps import MORE_TOOLS, TOOLS as PHONE_TOOLS
+    from agentkit.tools.phone.apps import TOOLS as PHONE_TOOLS
 
-    registry = ToolRegistry([*PHONE_TOOLS, *MORE_TOOLS, *toolbank])  # raises on a name taken twice
+    registry = ToolRegistry([*PHONE_TOOLS, *toolbank])  # raises on a name taken twice
     assert len(toolbank) >= 900
-    assert len(registry) == len(PHONE_TOOLS) + len(MORE_TOOLS) + len(toolbank) >= 1000
+    assert len(registry) == len(PHONE_TOOLS) + len(toolbank) >= 1000
     assert len({t.app for t in toolbank}) >= 60
-    assert not {t.app for t in toolbank} & {t.app for t in [*PHONE_TOOLS, *MORE_TOOLS]}
+    assert not {t.app for t in toolbank} & {t.app for t in PHONE_TOOLS}
     assert all(2 <= len(t.examples) <= 3 for t in toolbank)
 
 
@@ -327,9 +327,9 @@ def test_toolbank_file_is_what_its_generator_writes():
 
 
 def test_labelled_requests_name_existing_tools_and_copy_no_example(toolbank):
-    from agentkit.tools.phone.apps import MORE_TOOLS, TOOLS as PHONE_TOOLS
+    from agentkit.tools.phone.apps import TOOLS as PHONE_TOOLS
 
-    registry = ToolRegistry([*PHONE_TOOLS, *MORE_TOOLS, *toolbank])
+    registry = ToolRegistry([*PHONE_TOOLS, *toolbank])
     lines = (BENCH_DATA / "retrieval_queries.jsonl").read_text().splitlines()
     requests = [json.loads(line) for line in lines if line.strip()]
     assert len(requests) >= 220
