@@ -461,3 +461,12 @@ def test_create_reminder_files_into_the_list_the_user_meant(said, stored):
     phone = Phone()
     record = default_registry().get("create_reminder").invoke({"title": "eggs", "list_name": said}, {"phone": phone})
     assert record["list"] == stored
+
+
+def test_records_are_found_by_word_stems_when_nothing_closer_matches():
+    from agentkit.tools.phone._lookup import find_record
+
+    events = Phone().state()["calendar"]
+    assert find_record(events, "dental appointment", kind="event")["title"] == "Dentist appointment"
+    with pytest.raises(ToolExecutionError, match="no event matches"):
+        find_record(events, "dental surgery", kind="event")

@@ -1,7 +1,7 @@
 """Finding contacts and records by the loose names a small model uses.
 
 Every lookup tries stricter matches first (id, exact name, whole word, prefix,
-substring) and stops at the first stage with any hit: one hit is the answer,
+substring, shared word stems) and stops at the first stage with any hit: one hit is the answer,
 several are an ambiguity. Failures raise
 :class:`~agentkit.errors.ToolExecutionError` listing the candidates, so the
 model can retry with a better name.
@@ -39,6 +39,10 @@ def _strip_filler(query: str) -> str:
     return q.strip()
 
 
+def _stem(word: str) -> str:
+    return word[:4]
+
+
 def _staged(query: str, items: list[dict], names: Callable[[dict], Iterable[str]]) -> list[dict]:
     """Items matching ``query`` at the strictest stage that has any match."""
     words = query.split()
@@ -47,6 +51,9 @@ def _staged(query: str, items: list[dict], names: Callable[[dict], Iterable[str]
         lambda n: all(w in n.split() for w in words),
         lambda n: any(t.startswith(query) for t in [n, *n.split()]),
         lambda n: query in n,
+        # every word shares a stem with a word of the name ("dental appointment" ~ "Dentist appointment")
+        lambda n: all(any(_stem(w) == _stem(x) for x in n.split()) for w in words if len(w) >= 4)
+        and any(len(w) >= 4 for w in words),
     ]
     for matches in stages:
         hits = [it for it in items if any(matches(norm(n)) for n in names(it))]
