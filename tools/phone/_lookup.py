@@ -14,7 +14,8 @@ from typing import Callable, Iterable
 
 from agentkit.errors import ToolExecutionError
 
-__all__ = ["digits", "find_contact", "find_record", "is_number", "next_id", "norm"]
+__all__ = ["contact_or_number", "digits", "find_contact", "find_record", "is_number", "next_id", "norm",
+           "with_contact"]
 
 
 def norm(text: object) -> str:
@@ -99,6 +100,32 @@ def find_contact(contacts: list[dict], query: str) -> dict:
         raise ToolExecutionError(f"{query!r} matches several contacts: {names}. Use the full name.")
     known = ", ".join(c["name"] for c in contacts)
     raise ToolExecutionError(f"no contact named {query!r}. Contacts: {known}")
+
+
+def contact_or_number(contacts: list[dict], query: str) -> dict | None:
+    """The contact ``query`` names, or None when it is a phone number no contact has.
+
+    Raises:
+        ToolExecutionError: neither a known contact nor a phone number.
+    """
+    try:
+        return find_contact(contacts, query)
+    except ToolExecutionError:
+        if not is_number(query):
+            raise
+        return None
+
+
+def with_contact(records: list[dict], contacts: list[dict], query: str) -> list[dict]:
+    """The records (messages, calls) with the contact ``query`` names, or with that number.
+
+    Raises:
+        ToolExecutionError: neither a known contact nor a phone number.
+    """
+    person = contact_or_number(contacts, query)
+    if person is not None:
+        return [r for r in records if r.get("contact_id") == person["id"]]
+    return [r for r in records if digits(r.get("number", "")).endswith(digits(query))]
 
 
 def find_record(records: list[dict], query: str, *, kind: str, fields: tuple[str, ...] = ("title",),

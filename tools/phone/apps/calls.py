@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentkit.errors import ToolExecutionError
-from agentkit.tools.phone._lookup import digits, find_contact, find_record, is_number, next_id
+from agentkit.tools.phone._lookup import contact_or_number, digits, find_record, is_number, next_id, with_contact
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -41,12 +41,7 @@ def make_call(phone: Injected[Phone], to: str) -> dict:
         to: Who to call: a contact name as the user said it, or a phone number.
     """
     with phone.transaction() as s:
-        try:
-            contact = find_contact(s["contacts"], to)
-        except ToolExecutionError:
-            if not is_number(to):
-                raise
-            contact = None
+        contact = contact_or_number(s["contacts"], to)
         log = s["calls"]["log"]
         number = contact["phone"] if contact else str(to).strip()
         record = {"id": next_id(log, "k"), "contact_id": contact["id"] if contact else None,
@@ -72,13 +67,7 @@ def list_recent_calls(phone: Injected[Phone], contact: str | None = None, limit:
     state = phone.state()
     log = state["calls"]["log"]
     if contact:
-        try:
-            person = find_contact(state["contacts"], contact)
-            log = [c for c in log if c.get("contact_id") == person["id"]]
-        except ToolExecutionError:
-            if not is_number(contact):
-                raise
-            log = [c for c in log if digits(c["number"]).endswith(digits(contact))]
+        log = with_contact(log, state["contacts"], contact)
     log = sorted(log, key=lambda c: c["time"], reverse=True)[: max(1, limit)]
     return [_entry(c) for c in log]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentkit.errors import ToolExecutionError
-from agentkit.tools.phone._lookup import digits, find_contact, is_number, next_id
+from agentkit.tools.phone._lookup import contact_or_number, next_id, with_contact
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -27,12 +27,7 @@ def send_message(phone: Injected[Phone], to: str, body: str) -> dict:
     if not body:
         raise ToolExecutionError("the message body is empty")
     with phone.transaction() as s:
-        try:
-            contact = find_contact(s["contacts"], to)
-        except ToolExecutionError:
-            if not is_number(to):
-                raise
-            contact = None
+        contact = contact_or_number(s["contacts"], to)
         messages = s["messages"]
         record = {
             "id": next_id(messages, "m"),
@@ -66,13 +61,7 @@ def read_messages(phone: Injected[Phone], contact: str | None = None, unread_onl
     state = phone.state()
     messages = state["messages"]
     if contact:
-        try:
-            person = find_contact(state["contacts"], contact)
-            messages = [m for m in messages if m.get("contact_id") == person["id"]]
-        except ToolExecutionError:
-            if not is_number(contact):
-                raise
-            messages = [m for m in messages if digits(m.get("number", "")).endswith(digits(contact))]
+        messages = with_contact(messages, state["contacts"], contact)
     if unread_only:
         messages = [m for m in messages if m["direction"] == "in" and not m.get("read", True)]
     messages = sorted(messages, key=lambda m: m["time"], reverse=True)[: max(1, limit)]
