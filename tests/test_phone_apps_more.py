@@ -7,52 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.errors import ToolArgumentError, ToolExecutionError
-from agentkit.tools.phone import Phone, default_seed, diff
+from agentkit.errors import ToolArgumentError
+from agentkit.tools.phone import Phone, default_seed
 from agentkit.tools.phone.apps import FIRST_TOOLS, MORE_TOOLS, TOOLS
 from agentkit.tools.phone.seed import MORE_APPS
-from agentkit.tools.registry import Tool, ToolRegistry
+from agentkit.tools.registry import Tool
+from phone_calls import REGISTRY, call, changes, fails
 
-ALL = TOOLS
-REGISTRY = ToolRegistry(ALL)
 DOC = Path(__file__).resolve().parents[1] / "docs" / "APPS.md"
 READ_PREFIXES = ("get_", "list_", "search_", "find_", "read_")
-
-
-@pytest.fixture
-def phone():
-    p = Phone()
-    yield p
-    p.close()
-
-
-def call(phone: Phone, tool_name: str, /, **args):
-    return REGISTRY.get(tool_name).invoke(args, {"phone": phone})
-
-
-def changes(phone: Phone, tool_name: str, /, **args):
-    """Run a tool and return (result, [str(change), ...])."""
-    before = phone.state()
-    result = call(phone, tool_name, **args)
-    return result, [str(c) for c in diff(before, phone.state())]
-
-
-def fails(phone: Phone, tool_name: str, match: str, /, **args) -> None:
-    """The call raises ToolExecutionError matching ``match`` and leaves the phone as it was."""
-    before = phone.state()
-    with pytest.raises(ToolExecutionError, match=match):
-        call(phone, tool_name, **args)
-    assert phone.state() == before
 
 
 # --- the catalogue ----------------------------------------------------------------------
 
 
 def test_counts_and_unique_names():
-    names = [t.name for t in ALL]
+    names = [t.name for t in TOOLS]
     assert len(names) == len(set(names))
-    assert len(ALL) >= 100
-    assert len({t.app for t in ALL}) >= 15
+    assert len(TOOLS) >= 100
+    assert len({t.app for t in TOOLS}) >= 15
     assert not {t.app for t in FIRST_TOOLS} & {t.app for t in MORE_TOOLS}
 
 
@@ -63,7 +36,7 @@ def test_tools_is_the_first_eight_apps_then_the_later_thirteen():
 
 
 def test_every_tool_declares_scopes():
-    for t in ALL:
+    for t in TOOLS:
         assert t.scopes, f"{t.name} declares no scope"
         assert len(set(t.scopes)) == len(t.scopes), t.name
         if t.changes_state:
@@ -72,15 +45,15 @@ def test_every_tool_declares_scopes():
 
 def test_scopes_are_documented():
     doc = DOC.read_text("utf-8")
-    for scope in sorted({s for t in ALL for s in t.scopes}):
+    for scope in sorted({s for t in TOOLS for s in t.scopes}):
         assert f"`{scope}`" in doc, f"scope {scope!r} is missing from docs/APPS.md"
-    for app in {t.app for t in ALL}:
-        count = sum(t.app == app for t in ALL)
+    for app in {t.app for t in TOOLS}:
+        count = sum(t.app == app for t in TOOLS)
         assert re.search(rf"\| `{app}` \| {count} \|", doc), f"docs/APPS.md: wrong or missing row for {app!r}"
 
 
 def test_more_tools_follow_the_catalogue_rules():
-    descriptions = [t.description for t in ALL]
+    descriptions = [t.description for t in TOOLS]
     assert len(set(descriptions)) == len(descriptions)
     for t in MORE_TOOLS:
         assert isinstance(t, Tool)

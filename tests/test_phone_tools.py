@@ -7,32 +7,15 @@ import importlib.metadata
 import pytest
 
 from agentkit.errors import ToolArgumentError, ToolExecutionError
-from agentkit.tools.phone import TOOLS, Phone, default_registry, diff
+from agentkit.tools.phone import TOOLS, Phone
 from agentkit.tools.phone.apps import FIRST_TOOLS
 from agentkit.tools.registry import Tool
-
-REGISTRY = default_registry()
+from phone_calls import REGISTRY, call, changes
 APPS = {"contacts", "messages", "calendar", "clock", "reminders", "notes", "settings", "weather",
         "email", "calls", "maps", "music", "photos", "files", "web", "restaurants", "delivery", "shopping",
         "rides", "wallet", "translate"}
 
 
-@pytest.fixture
-def phone():
-    p = Phone()
-    yield p
-    p.close()
-
-
-def call(phone: Phone, tool_name: str, /, **args):
-    return REGISTRY.get(tool_name).invoke(args, {"phone": phone})
-
-
-def changes(phone: Phone, tool_name: str, /, **args):
-    """Run a tool and return (result, [str(change), ...])."""
-    before = phone.state()
-    result = call(phone, tool_name, **args)
-    return result, [str(c) for c in diff(before, phone.state())]
 
 
 # --- the catalogue ----------------------------------------------------------------------
@@ -444,11 +427,8 @@ def test_tools_work_on_a_persisted_phone(tmp_path):
         assert phone.state()["messages"][-1]["body"] == "On my way"
 
 
-def test_search_notes_works_like_a_search_box():
-    from agentkit.tools.phone.apps.notes import search_notes
-
-    phone = Phone()
-    titles = lambda q: [n["title"] for n in search_notes.invoke({"query": q}, {"phone": phone})]
+def test_search_notes_works_like_a_search_box(phone):
+    titles = lambda q: [n["title"] for n in call(phone, "search_notes", query=q)]
     assert titles("What's in my shopping list note?") == ["Shopping list"]
     assert titles("shopping zebra") == ["Shopping list"]  # most words in common wins
     assert titles("zebra") == []
@@ -457,10 +437,8 @@ def test_search_notes_works_like_a_search_box():
 
 @pytest.mark.parametrize("said, stored", [("Groceries", "Groceries"), ("groceries reminders", "Groceries"),
                                           ("my Groceries list", "Groceries"), ("Garden", "Garden")])
-def test_create_reminder_files_into_the_list_the_user_meant(said, stored):
-    phone = Phone()
-    record = default_registry().get("create_reminder").invoke({"title": "eggs", "list_name": said}, {"phone": phone})
-    assert record["list"] == stored
+def test_create_reminder_files_into_the_list_the_user_meant(phone, said, stored):
+    assert call(phone, "create_reminder", title="eggs", list_name=said)["list"] == stored
 
 
 def test_records_are_found_by_word_stems_when_nothing_closer_matches():
