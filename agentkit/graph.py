@@ -136,7 +136,7 @@ def _grounded(value: Any, stems: set[str]) -> bool:
         return all(_grounded(v, stems) for v in value)
     if not isinstance(value, str) or any(ch.isdigit() for ch in value):
         return True
-    words = {w[:4] for w in _WORD.findall(value.casefold())}
+    words = _stems(value)
     return not words or bool(words & stems)
 
 
@@ -240,14 +240,10 @@ def _changed_same_record(tool: Any, args: dict, made: list[ToolMessage], registr
     return None
 
 
-_ALREADY = "Already done, not repeated. Result was: "
-_REPLY_NOW = ". Now reply to the user."
-
-
 def _retryable(m: ToolMessage) -> bool:
     """A failed call worth a forced second try (not a refusal or a blocked repeat)."""
     art = m.artifact if isinstance(m.artifact, dict) else {}
-    return "denied" not in art and not str(m.content).startswith(_ALREADY)
+    return "denied" not in art and "done_before" not in art
 
 
 def _as_ai(reply: Any) -> AIMessage:
@@ -344,11 +340,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             if retry.tool_calls or retry.invalid_tool_calls or not str(retry.content).strip():
                 # still no prose: report the outcome the model already has
                 last = repeats[-1]
-                done = last.status == "success" or str(last.content).startswith(_ALREADY)
-                result = str(last.content)
-                if result.startswith(_ALREADY):
-                    result = result[len(_ALREADY):].removesuffix(_REPLY_NOW).rstrip(". ")
-                text = f"Done. Result: {result}" if done else f"I could not do that. {result}"
+                blocked = last.artifact.get("done_before") if isinstance(last.artifact, dict) else None
+                if last.status == "success" or blocked is not None:
+                    text = f"Done. Result: {blocked if blocked is not None else last.content}"
+                else:
+                    text = f"I could not do that. {last.content}"
                 retry = retry.model_copy(update={"content": text, "tool_calls": [], "invalid_tool_calls": []})
             reply = _merge_usage(retry, reply)
         if not reply.tool_calls and isinstance(reply.content, str) and "<tool_" in reply.content:
@@ -385,8 +381,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             if earlier is not None and earlier.status == "success":
                 # doing a successful action twice would corrupt state (a second message, a second alarm)
                 out.append(ToolMessage(
-                    f"{_ALREADY}{earlier.content}{_REPLY_NOW}",
-                    tool_call_id=call["id"], name=call["name"], status="error", artifact=key,
+                    f"Already done, not repeated. Result was: {earlier.content}. Now reply to the user.",
+                    tool_call_id=call["id"], name=call["name"], status="error",
+                    artifact={**key, "done_before": str(earlier.content)},
                 ))
                 continue
             try:
