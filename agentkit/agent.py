@@ -238,6 +238,8 @@ def create_agent(
         context: More runtime objects to inject into tools, by parameter name.
         index: A prebuilt ``ToolIndex`` to retrieve from (share one across agents).
         embedder: Embedder for a new index; defaults to the bundled MiniLM model.
+            A new index prefers the phone's own apps for requests that name
+            no other app (see ``ToolIndex``'s ``default_apps``).
         top_k: Tools shown to the model per user turn.
         max_steps: Most model calls per user turn.
         require_tool_above: When the best retrieved tool's similarity to the
@@ -277,9 +279,10 @@ def create_agent(
     if len(registry) > top_k:
         if index is None:
             from agentkit.embeddings import default_embedder
+            from agentkit.tools.phone import APPS
             from agentkit.tools.retrieval import ToolIndex
 
-            index = ToolIndex(registry, embedder or default_embedder())
+            index = ToolIndex(registry, embedder or default_embedder(), default_apps=APPS)
 
         def retrieve(query: str, k: int) -> list[tuple[str, float]]:
             return [(hit.tool.name, hit.score) for hit in index.search(query, k)]

@@ -28,9 +28,10 @@ def _registry_and_index(args: argparse.Namespace, *, need_index: bool = True) ->
     if not need_index:
         return registry, None
     from agentkit.embeddings import default_embedder
+    from agentkit.tools.phone import APPS
     from agentkit.tools.retrieval import ToolIndex
 
-    return registry, ToolIndex(registry, default_embedder())
+    return registry, ToolIndex(registry, default_embedder(), default_apps=APPS)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -59,7 +59,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from agentkit.embeddings import default_embedder  # noqa: E402
 from agentkit.tools import Tool, ToolRegistry  # noqa: E402
 from agentkit.tools.openai_format import import_openai_tools  # noqa: E402
-from agentkit.tools.phone.apps import TOOLS  # noqa: E402
+from agentkit.tools.phone import APPS, TOOLS  # noqa: E402
 from agentkit.tools.retrieval import ToolIndex  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -202,7 +202,7 @@ def main() -> None:
         path = Path(tmp) / "index"
         counting = CountingEmbedder(embedder)
         t0 = time.perf_counter()
-        index = ToolIndex(registry, counting, path=path)
+        index = ToolIndex(registry, counting, path=path, default_apps=APPS)
         build = time.perf_counter() - t0
         documents = counting.texts
         print(f"persistent index built in {build:.1f} s: {documents} documents embedded "
@@ -210,7 +210,7 @@ def main() -> None:
 
         reopen_counting = CountingEmbedder(embedder)
         t0 = time.perf_counter()
-        index = ToolIndex(registry, reopen_counting, path=path)
+        index = ToolIndex(registry, reopen_counting, path=path, default_apps=APPS)
         reopen = time.perf_counter() - t0
         again = index.sync()
         print(f"reopened in {reopen * 1000:.0f} ms: {reopen_counting.texts} documents embedded on open, "
@@ -234,7 +234,7 @@ def main() -> None:
         warm_up(index, queries)
         scale = evaluate(index, queries, k)
 
-        small = ToolIndex(ToolRegistry(builtins), embedder, path=Path(tmp) / "builtins")
+        small = ToolIndex(ToolRegistry(builtins), embedder, path=Path(tmp) / "builtins", default_apps=APPS)
         warm_up(small, queries)
         builtin_queries = [{"query": q["query"], "expected": [n for n in q["expected"] if n in builtin_names]}
                            for q in queries if any(n in builtin_names for n in q["expected"])]

@@ -377,3 +377,24 @@ def test_model_stuck_on_a_blocked_change_gets_a_done_answer(registry, index):
     model, agent = make([call("create_reminder", title="Call the bank"), again, again, again], registry, index, phone)
     r = agent.run("Remind me to call the bank")
     assert r.answer.startswith("Done. Result: title: Call the bank") and "Already" not in r.answer
+
+
+def test_a_new_index_prefers_the_phone_apps_over_a_near_duplicate(registry):
+    from agentkit.tools import tool
+
+    def pingo_send_chat(to: str, body: str) -> dict:
+        """Send a text message to a contact.
+
+        Args:
+            to: Contact name or phone number.
+            body: The message text.
+        """
+        return {}
+
+    pingo = tool(pingo_send_chat, app="pingo", examples=["Text Carol that I'm late", "Send a message to Bob"])
+    tools = [*registry, pingo]
+    plain = [h.tool.name for h in ToolIndex(type(registry)(tools), HashEmbedder()).search("tell Bob I'm late", 5)]
+    assert plain.index("pingo_send_chat") < plain.index("send_message")
+    model = ScriptedChatModel(replies=["ok"])
+    r = create_agent(model, tools, device=Phone(), embedder=HashEmbedder()).run("tell Bob I'm late")
+    assert r.offered_tools.index("send_message") < r.offered_tools.index("pingo_send_chat")

@@ -343,3 +343,39 @@ def test_labelled_requests_name_existing_tools_and_copy_no_example(toolbank):
 
     examples = {normal(e) for t in registry for e in t.examples}
     assert [r["query"] for r in requests if normal(r["query"]) in examples] == []
+
+
+def _third_party_chat() -> Tool:
+    def pingo_send_chat(to: str, body: str) -> dict:
+        """Send a text message to a contact.
+
+        Args:
+            to: Contact name or phone number.
+            body: The message text.
+        """
+        return {}
+
+    return tool(pingo_send_chat, app="pingo", examples=["Text Carol that I'm late", "Send a message to Bob"])
+
+
+def test_default_apps_win_near_ties_unless_the_request_names_another_app():
+    registry = ToolRegistry([*TOOLS, _third_party_chat()])
+    plain = ToolIndex(registry, HashEmbedder())
+    preferring = ToolIndex(registry, HashEmbedder(), default_apps={"messages", "clock"})
+
+    def top(index: ToolIndex, query: str) -> list[tuple[str, float]]:
+        return [(h.tool.name, round(h.score, 6)) for h in index.search(query, 2)]
+
+    # a near tie (the third-party tool ahead by less than the 0.04 preference)
+    near = top(plain, "tell Bob I'm late")
+    assert [name for name, _ in near] == ["pingo_send_chat", "send_message"]
+    assert 0 < near[0][1] - near[1][1] < 0.04
+    # the default app takes it; scores are reported as they are, without the preference
+    assert top(preferring, "tell Bob I'm late") == near[::-1]
+    # naming the other app (in any case, its words in order) turns the preference off
+    assert top(preferring, "tell Bob I'm late on Pingo")[0][0] == "pingo_send_chat"
+    assert top(preferring, "tell Bob I'm late on Pingo") == top(plain, "tell Bob I'm late on Pingo")
+    # a clear lead is not overturned
+    clear = top(plain, "text Carol")
+    assert clear[0][0] == "pingo_send_chat" and clear[0][1] - clear[1][1] > 0.04
+    assert top(preferring, "text Carol") == clear

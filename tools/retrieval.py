@@ -7,7 +7,10 @@ tool by the mean similarity of its two best-matching documents, so that one
 example that happens to share a turn of phrase with the request does not
 decide alone, plus a small bonus for the words it shares with the request
 (BM25), which catches app names and rare terms that a small embedding model
-blurs.
+blurs. Tools of the phone's default apps (its own messages, calendar, ...)
+get a further small bonus unless the request names another app, as a phone
+assistant sends "text Jordan" to the default messaging app rather than to
+some installed chat app whose description happens to be closer.
 
 Example::
 
@@ -33,7 +36,7 @@ from chromadb.config import Settings
 from chromadb.errors import NotFoundError
 
 from agentkit.embeddings import ChromaEmbeddingFunction, Embedder
-from agentkit.tools._lexical import LexicalIndex
+from agentkit.tools._lexical import LexicalIndex, words
 from agentkit.tools.registry import Tool, ToolRegistry
 
 __all__ = ["ToolHit", "ToolIndex"]
@@ -44,6 +47,9 @@ _MIN_FETCH = 100
 """Fewest documents fetched per search, so that most candidates have their two best documents in view."""
 _LEXICAL_WEIGHT = 0.15
 """Bonus for the tool sharing the most (BM25-weighted) words with the request; others get a fraction."""
+_DEFAULT_APP_BONUS = 0.04
+"""Bonus for a default app's tool when the request names no other app (chosen on the dev half of
+``benchmarks/data/retrieval_queries.jsonl``: the smallest value with the best recall@5 there)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,9 @@ class ToolHit:
     score: float
     """Relevance on the cosine scale (higher is closer): the mean cosine similarity of the tool's
     two best-matching documents to the query (its only one, if it has one), plus up to 0.15 for
-    the words they share; at most 1."""
+    the words they share; at most 1. (Ranking adds 0.04 for a default app's tool when the
+    request names no other app; the score leaves it out, so thresholds on it do not move with
+    the mix of apps in the registry.)"""
 
 
 class ToolIndex:
@@ -70,12 +78,18 @@ class ToolIndex:
         path: Directory of a persistent index; ``None`` keeps it in memory,
             private to this object.
         collection: Chroma collection name.
+        default_apps: The apps that answer a request naming no app (the
+            phone's own apps, e.g. ``agentkit.tools.phone.APPS``): their tools
+            rank a little higher unless the request names another app of the
+            registry.
     """
 
     def __init__(self, registry: ToolRegistry, embedder: Embedder, *,
-                 path: str | Path | None = None, collection: str = "tools") -> None:
+                 path: str | Path | None = None, collection: str = "tools",
+                 default_apps: Collection[str] = ()) -> None:
         self.registry = registry
         self.embedder = embedder
+        self.default_apps = frozenset(default_apps)
         settings = Settings(anonymized_telemetry=False)
         if path is None:
             # Every EphemeralClient in a process shares one store, so give this
@@ -89,6 +103,7 @@ class ToolIndex:
         self._collection = self._open()
         self._lexical = LexicalIndex(())
         self._lone: set[str] = set()  # tools with a single document (no examples)
+        self._other_apps: list[str] = []  # names of the apps that are not default, as " word word "
         self.sync()
 
     def _open(self) -> chromadb.Collection:
@@ -130,6 +145,8 @@ class ToolIndex:
         self._lexical = LexicalIndex((meta["tool"], meta["app"], text) for text, meta in wanted.values())
         per_tool = Counter(meta["tool"] for _, meta in wanted.values())
         self._lone = {name for name, n in per_tool.items() if n == 1}
+        self._other_apps = sorted({f" {' '.join(words(t.app))} " for t in self.registry
+                                   if t.app not in self.default_apps and words(t.app)})
         return len(new)
 
     def search(self, query: str, k: int = 5, *, apps: Collection[str] | None = None) -> list[ToolHit]:
@@ -141,7 +158,9 @@ class ToolIndex:
             apps: Only consider tools of these apps; ``None`` means all.
 
         Returns:
-            Up to ``k`` distinct tools with their scores, highest score first.
+            Up to ``k`` distinct tools with their scores, best first: by score, with a
+            default app's tool ahead of another's that scores up to 0.04 higher when the
+            request names no app outside ``default_apps``.
         """
         if k < 1 or (apps is not None and not apps):
             return []
@@ -157,17 +176,23 @@ class ToolIndex:
         # Only tools with a document among those fetched are ranked. One with a single
         # document in view: its second is no closer than the last document fetched.
         floor = 1.0 - result["distances"][0][-1]
-        words = self._lexical.scores(query, apps)
-        scores = {}
+        shared = self._lexical.scores(query, apps)
+        padded = f" {' '.join(words(query))} "
+        prefer_default = not any(app in padded for app in self._other_apps)
+        scores, boosted = {}, {}
         for name, sims in similarities.items():
             if len(sims) > 1:
                 best, second = sorted(sims, reverse=True)[:2]
             else:
                 best, second = sims[0], sims[0] if name in self._lone else floor
-            scores[name] = min(1.0, (best + second) / 2 + _LEXICAL_WEIGHT * words.get(name, 0.0))
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-        return [ToolHit(self.registry.get(name), score)
-                for name, score in ranked if name in self.registry][:k]
+            scores[name] = min(1.0, (best + second) / 2 + _LEXICAL_WEIGHT * shared.get(name, 0.0))
+            default = prefer_default and self._app_of(name) in self.default_apps
+            boosted[name] = scores[name] + (_DEFAULT_APP_BONUS if default else 0.0)
+        ranked = sorted(scores, key=boosted.__getitem__, reverse=True)
+        return [ToolHit(self.registry.get(name), scores[name]) for name in ranked if name in self.registry][:k]
+
+    def _app_of(self, name: str) -> str | None:
+        return self.registry.get(name).app if name in self.registry else None
 
 
 def _documents(t: Tool) -> list[str]:

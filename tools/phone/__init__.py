@@ -14,7 +14,10 @@ from agentkit.tools.phone.seed import default_seed
 from agentkit.tools.phone.apps import TOOLS
 from agentkit.tools.registry import ToolRegistry
 
-__all__ = ["Change", "Phone", "TOOLS", "default_registry", "default_seed", "diff"]
+__all__ = ["APPS", "Change", "Phone", "TOOLS", "default_registry", "default_seed", "diff"]
+
+APPS = frozenset(t.app for t in TOOLS)
+"""The phone's own apps: the defaults that answer a request naming no app."""
 
 
 def default_registry() -> ToolRegistry:
