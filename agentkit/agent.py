@@ -9,12 +9,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Command
 
+from agentkit.confirm import ConfirmPolicy, Decision, parse_decision, sensitive_tools
 from agentkit.errors import AgentkitError, ConfigurationError
 from agentkit.graph import FEEDBACK_NAME, AgentConfig, build_graph
 from agentkit.models import load_model
@@ -28,7 +30,7 @@ class Step:
     """One event of a run, for display: retrieved tools, a call, a result, an answer."""
 
     kind: str
-    """``tools``, ``call``, ``result``, ``error``, ``feedback`` or ``answer``."""
+    """``tools``, ``call``, ``result``, ``error``, ``feedback``, ``confirm`` or ``answer``."""
     text: str
     """Human-readable description."""
     data: dict = field(default_factory=dict)
@@ -67,6 +69,9 @@ class RunResult:
     """Why the agent stopped without finishing, if it did."""
     offered_tools: list[str] = field(default_factory=list)
     """Tools retrieved for this turn, best first."""
+    pending: list[dict] = field(default_factory=list)
+    """Calls waiting for the user's confirmation: ``{"id", "tool", "args", "description"}`` each.
+    The run is paused (``answer`` is None); continue it with :meth:`Agent.resume`."""
 
     def to_dict(self) -> dict:
         """As a JSON-able dict."""
@@ -117,13 +122,59 @@ class Agent:
             (context window full, model failure) end the run with ``error`` set;
             the device state is left as the completed tool calls made it.
         """
-        thread_id = thread_id or uuid.uuid4().hex
-        cfg = {"configurable": {"thread_id": thread_id}, "recursion_limit": 4 * self.config.max_steps + 10}
-        before = self.graph.get_state(cfg).values.get("messages", []) if self.checkpointer else []
+        return self._invoke({"messages": [HumanMessage(text)]}, thread_id or uuid.uuid4().hex)
+
+    def resume(self, thread_id: str, decision: Decision | Mapping[str, Decision]) -> RunResult:
+        """Continue a run paused for confirmation (see :attr:`RunResult.pending`).
+
+        Works in a new process too, given the same persistent ``checkpointer``
+        and the same tools and device.
+
+        Args:
+            thread_id: The paused run's thread.
+            decision: ``"approve"``, ``"deny"`` or ``{"edit": {argument: value}}`` for the
+                pending call; with several pending, ``{pending id: decision}``.
+
+        Returns:
+            The whole turn so far, its calls before the pause included (it may pause
+            again at the next risky call).
+
+        Raises:
+            ConfigurationError: nothing is pending on the thread, or a decision is malformed
+                (the run stays paused).
+        """
+        cfg = self._config(thread_id)
+        pending = self.graph.get_state(cfg).interrupts
+        if not pending:
+            raise ConfigurationError(f"thread {thread_id!r} has no call waiting for confirmation")
+        ids = {p.id for p in pending}
+        if isinstance(decision, Mapping) and decision and set(decision) <= ids:
+            for d in decision.values():
+                parse_decision(d)
+            missing = ids - set(decision)
+            if missing:
+                raise ConfigurationError(f"no decision for pending call(s) {sorted(missing)}")
+            command = Command(resume=dict(decision))
+        else:
+            parse_decision(decision)
+            if len(pending) > 1:
+                raise ConfigurationError(f"{len(pending)} calls are pending; give {{pending id: decision}}")
+            command = Command(resume=decision)
+        return self._invoke(command, thread_id, continued=True)
+
+    def _config(self, thread_id: str) -> dict:
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": 4 * self.config.max_steps + 10}
+
+    def _invoke(self, graph_input: Any, thread_id: str, *, continued: bool = False) -> RunResult:
+        cfg = self._config(thread_id)
+        state = self.graph.get_state(cfg)
+        before = state.values.get("messages", []) if self.checkpointer else []
+        if continued:  # the paused turn's earlier messages belong to this result too
+            before = before[:state.values.get("turn_start", 0)]
         t0 = time.perf_counter()
         error = None
         try:
-            final = self.graph.invoke({"messages": [HumanMessage(text)]}, cfg)
+            final = self.graph.invoke(graph_input, cfg)
         except AgentkitError as exc:
             error = f"{type(exc).__name__}: {exc}"
             final = self.graph.get_state(cfg).values
@@ -131,6 +182,11 @@ class Agent:
         result = summarize(final.get("messages", [])[len(before):], thread_id=thread_id, seconds=seconds)
         result.offered_tools = list(final.get("offered_tools", []))
         result.error = error or final.get("error")
+        result.pending = [{"id": p.id, **p.value} for p in self.graph.get_state(cfg).interrupts]
+        if result.pending:
+            result.answer = None
+            result.steps.append(Step("confirm", "waiting for confirmation: "
+                                     + "; ".join(p["description"] for p in result.pending), {"pending": result.pending}))
         if result.offered_tools:
             result.steps.insert(0, Step("tools", "retrieved tools: " + ", ".join(result.offered_tools),
                                         {"tools": result.offered_tools}))
@@ -193,6 +249,16 @@ def _scopes(scopes: Iterable[str] | None) -> frozenset[str] | None:
     return out
 
 
+def _confirm_policy(confirm: bool | ConfirmPolicy) -> ConfirmPolicy | None:
+    if confirm is True:
+        return sensitive_tools
+    if confirm is False or confirm is None:
+        return None
+    if callable(confirm):
+        return confirm
+    raise ConfigurationError(f"confirm must be True, False or a callable (tool, args) -> bool, got {confirm!r}")
+
+
 _SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*\.([a-z][a-z0-9_]*|\*)$")
 
 
@@ -227,6 +293,7 @@ def create_agent(
     system_prompt: str | Callable[[], str] | None = None,
     checkpointer: BaseCheckpointSaver | str | os.PathLike | None = None,
     scopes: Iterable[str] | None = None,
+    confirm: bool | ConfirmPolicy = False,
 ) -> Agent:
     """Create a phone agent.
 
@@ -251,6 +318,10 @@ def create_agent(
         scopes: Permissions the agent holds (``"contacts.read"``, ``"messages.*"``);
             a call to a tool needing any other scope is refused, never run.
             None (the default) grants every scope.
+        confirm: Pause for the user's approval before risky calls: True asks for
+            every tool declared ``sensitive`` (payments, calls, sending,
+            deleting), a callable ``(tool, args) -> bool`` decides per call.
+            A paused run returns with ``pending`` set; see :meth:`Agent.resume`.
 
     Returns:
         An :class:`Agent`; call ``agent.run(text, thread_id=...)``.
@@ -295,6 +366,7 @@ def create_agent(
         retrieve=retrieve,
         require_tool_above=require_tool_above,
         context=ctx,
+        confirm=_confirm_policy(confirm),
     )
     saver = _checkpointer(checkpointer)
     graph = build_graph(chat, registry, config).compile(checkpointer=saver)

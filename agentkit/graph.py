@@ -17,7 +17,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
+from langgraph.types import interrupt
 
+from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools.registry import ToolRegistry, to_jsonable
 
@@ -44,6 +46,8 @@ class AgentState(TypedDict, total=False):
     """Model calls in the current user turn (for the step limit)."""
     error: str | None
     """Why the agent stopped without an answer, if it did."""
+    decisions: dict[str, dict]
+    """The user's answers to confirmation prompts for the latest tool calls, by call id."""
 
 
 @dataclass
@@ -77,6 +81,8 @@ class AgentConfig:
     """After read-only results, restate the request before the model goes on (prompt only)."""
     scopes: frozenset[str] | None = None
     """Permissions the agent holds; a tool needing one outside them is refused. None grants all."""
+    confirm: ConfirmPolicy | None = None
+    """Which calls wait for the user's approval (an ``interrupt`` before they run); None: none do."""
 
 
 def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
@@ -243,7 +249,7 @@ def _changed_same_record(tool: Any, args: dict, made: list[ToolMessage], registr
 def _retryable(m: ToolMessage) -> bool:
     """A failed call worth a forced second try (not a refusal or a blocked repeat)."""
     art = m.artifact if isinstance(m.artifact, dict) else {}
-    return "denied" not in art and "done_before" not in art
+    return not {"denied", "done_before", "declined"} & art.keys()
 
 
 def _as_ai(reply: Any) -> AIMessage:
@@ -371,9 +377,18 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         assert isinstance(last, AIMessage)
         made = _turn_calls(state)
         out: list[ToolMessage] = []
+        decisions = state.get("decisions") or {}
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
+            decision = decisions.get(call["id"], {"action": "approve"})
+            if decision["action"] == "edit":
+                call = {**call, "args": {**call["args"], **decision["args"]}}
             key = {"name": call["name"], "args": call["args"]}
+            if decision["action"] == "deny":
+                out.append(ToolMessage(
+                    "The user declined this call, so it was not run. Tell the user it was not done.",
+                    tool_call_id=call["id"], name=call["name"], status="error", artifact={**key, "declined": True}))
+                continue
             earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
                 if _changes_state(call["name"]) else None
             if earlier is None and config.one_change_per_record and _changes_state(call["name"]):
@@ -408,13 +423,28 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             except ModelRetry as exc:
                 out.append(ToolMessage(f"Error: {exc}", tool_call_id=call["id"], name=call["name"],
                                        status="error", artifact=key))
-        return {"messages": out}
+        return {"messages": out, "decisions": {}}
+
+    def confirm_calls(state: AgentState) -> dict:
+        """Ask the user about each call the policy flags; the run pauses at each question."""
+        assert config.confirm is not None
+        decisions = {}
+        for call in state["messages"][-1].tool_calls:
+            if call["name"] not in registry:
+                continue  # reported as unknown by the tools node
+            tool = registry.get(call["name"])
+            if missing_scopes(tool, config.scopes) or not config.confirm(tool, call["args"]):
+                continue
+            answer = interrupt({"tool": tool.name, "args": call["args"], "call_id": call["id"],
+                                "description": describe_call(tool, call["args"])})
+            decisions[call["id"]] = parse_decision(answer)
+        return {"decisions": decisions}
 
     def after_model(state: AgentState) -> str:
         last = state["messages"][-1]
         over = state.get("turn_llm_calls", 0) >= config.max_steps
         if isinstance(last, AIMessage) and last.tool_calls:
-            return "limit" if over else "tools"
+            return "limit" if over else ("confirm" if config.confirm else "tools")
         if isinstance(last, HumanMessage) and last.name == FEEDBACK_NAME:
             return "limit" if over else "model"
         return END
@@ -429,7 +459,12 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
     graph.add_node("step_limit", step_limit)
     graph.add_edge(START, "retrieve_tools")
     graph.add_edge("retrieve_tools", "model")
-    graph.add_conditional_edges("model", after_model, {"tools": "tools", "model": "model", "limit": "step_limit", END: END})
+    routes = {"tools": "tools", "model": "model", "limit": "step_limit", END: END}
+    if config.confirm is not None:
+        graph.add_node("confirm", confirm_calls)
+        graph.add_edge("confirm", "tools")
+        routes["confirm"] = "confirm"
+    graph.add_conditional_edges("model", after_model, routes)
     graph.add_edge("tools", "model")
     graph.add_edge("step_limit", END)
     return graph
