@@ -19,7 +19,7 @@ export ANONYMIZED_TELEMETRY := False
 
 DEMO_REQUEST ?= Text Alice that I'll be 10 minutes late
 
-.PHONY: demo test install eval-smoke eval-single-app bench clean
+.PHONY: demo test install eval-smoke eval-single-app eval-multi-app bench clean
 
 install: $(VENV)/.installed
 
@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	touch $@
 
 demo: install
-	$(VENV)/bin/agentkit run "$(DEMO_REQUEST)" --phone .demo/phone.sqlite --reset
+	$(VENV)/bin/agentkit run "$(DEMO_REQUEST)" --phone .demo/phone.sqlite --reset --yes
 
 test: install
 	$(VENV)/bin/pytest -q
@@ -48,6 +48,11 @@ eval-smoke: install
 
 eval-single-app: install
 	$(VENV)/bin/agentkit eval --suite single-app --out runs/single-app
+
+# WORKFLOW=react|plan|plan+refine|supervisor|swarm (the ablation in docs/BENCHMARKS.md runs each)
+WORKFLOW ?= react
+eval-multi-app: install
+	$(VENV)/bin/agentkit eval --suite multi-app --workflow $(WORKFLOW) --out runs/multi-app-$(subst +,-,$(WORKFLOW))
 
 bench: install
 	$(PY) benchmarks/bench_backend.py

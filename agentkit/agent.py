@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sqlite3
@@ -18,9 +19,11 @@ from langgraph.types import Command
 
 from agentkit.confirm import ConfirmPolicy, Decision, parse_decision, sensitive_tools
 from agentkit.errors import AgentkitError, ConfigurationError
+from agentkit.events import Event, stream_events
 from agentkit.graph import FEEDBACK_NAME, AgentConfig, build_graph
 from agentkit.models import load_model
 from agentkit.tools.registry import Tool, ToolRegistry
+from agentkit.workflow import Workflow
 
 __all__ = ["Agent", "RunResult", "Step", "create_agent", "default_system_prompt"]
 
@@ -143,8 +146,15 @@ class Agent:
             ConfigurationError: nothing is pending on the thread, or a decision is malformed
                 (the run stays paused).
         """
-        cfg = self._config(thread_id)
-        pending = self.graph.get_state(cfg).interrupts
+        return self._invoke(self._resume_command(thread_id, decision), thread_id, continued=True)
+
+    def stream_resume(self, thread_id: str, decision: Decision | Mapping[str, Decision]) -> Iterator[Event]:
+        """:meth:`resume`, yielding events as :meth:`stream` does (ending with ``done``)."""
+        return self._stream_turn(self._resume_command(thread_id, decision), thread_id, continued=True)
+
+    def _resume_command(self, thread_id: str, decision: Decision | Mapping[str, Decision]) -> Command:
+        """The ``Command`` that answers the thread's pending confirmation(s); checks the decision first."""
+        pending = self.graph.get_state(self._config(thread_id)).interrupts
         if not pending:
             raise ConfigurationError(f"thread {thread_id!r} has no call waiting for confirmation")
         ids = {p.id for p in pending}
@@ -154,23 +164,19 @@ class Agent:
             missing = ids - set(decision)
             if missing:
                 raise ConfigurationError(f"no decision for pending call(s) {sorted(missing)}")
-            command = Command(resume=dict(decision))
-        else:
-            parse_decision(decision)
-            if len(pending) > 1:
-                raise ConfigurationError(f"{len(pending)} calls are pending; give {{pending id: decision}}")
-            command = Command(resume=decision)
-        return self._invoke(command, thread_id, continued=True)
+            return Command(resume=dict(decision))
+        parse_decision(decision)
+        if len(pending) > 1:
+            raise ConfigurationError(f"{len(pending)} calls are pending; give {{pending id: decision}}")
+        return Command(resume=decision)
 
     def _config(self, thread_id: str) -> dict:
-        return {"configurable": {"thread_id": thread_id}, "recursion_limit": 4 * self.config.max_steps + 10}
+        # plan and team graphs run whole ReAct loops inside one node, so they need few more steps
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": 4 * self.config.max_steps + 40}
 
     def _invoke(self, graph_input: Any, thread_id: str, *, continued: bool = False) -> RunResult:
         cfg = self._config(thread_id)
-        state = self.graph.get_state(cfg)
-        before = state.values.get("messages", []) if self.checkpointer else []
-        if continued:  # the paused turn's earlier messages belong to this result too
-            before = before[:state.values.get("turn_start", 0)]
+        before = self._earlier_messages(cfg, continued)
         t0 = time.perf_counter()
         error = None
         try:
@@ -178,7 +184,48 @@ class Agent:
         except AgentkitError as exc:
             error = f"{type(exc).__name__}: {exc}"
             final = self.graph.get_state(cfg).values
+        return self._turn_result(final, before, cfg, thread_id=thread_id, seconds=time.perf_counter() - t0,
+                                 error=error)
+
+    def _earlier_messages(self, cfg: dict, continued: bool) -> list[Any]:
+        """The thread's messages from before this turn (a resumed turn began before the pause)."""
+        messages = self.graph.get_state(cfg).values.get("messages", []) if self.checkpointer else []
+        if continued:
+            start = max((i for i, m in enumerate(messages)
+                         if isinstance(m, HumanMessage) and m.name != FEEDBACK_NAME), default=0)
+            return messages[:start]
+        return messages
+
+    def stream(self, text: str, *, thread_id: str | None = None) -> Iterator[Event]:
+        """Handle one user message like :meth:`run`, yielding :class:`~agentkit.events.Event` objects as it goes.
+
+        Events: ``step`` (a node starts, or the plan moves on), ``plan``,
+        ``tool_call``, ``tool_result``, ``token`` (prose of a model reply while it
+        is generated), ``interrupt``, nodes' own events, and last ``done`` with
+        ``answer``, ``error``, ``thread_id`` and ``result`` (the :class:`RunResult`
+        that :meth:`run` would return). An ``AgentkitError`` ends the stream with a
+        ``done`` event carrying it, as :meth:`run` ends with ``error`` set.
+        """
+        return self._stream_turn({"messages": [HumanMessage(text)]}, thread_id or uuid.uuid4().hex)
+
+    def _stream_turn(self, graph_input: Any, thread_id: str, *, continued: bool = False) -> Iterator[Event]:
+        """:meth:`_invoke`, streamed: the graph's events, then ``done`` with the RunResult."""
+        cfg = self._config(thread_id)
+        before = self._earlier_messages(cfg, continued)
+        t0 = time.perf_counter()
+        error = None
+        try:
+            yield from stream_events(self.graph, graph_input, cfg)
+        except AgentkitError as exc:
+            error = f"{type(exc).__name__}: {exc}"
         seconds = time.perf_counter() - t0
+        result = self._turn_result(self.graph.get_state(cfg).values, before, cfg, thread_id=thread_id,
+                                   seconds=seconds, error=error)
+        yield Event("done", {"answer": result.answer, "error": result.error, "thread_id": thread_id, "result": result})
+
+    def _turn_result(self, final: dict, before: list[Any], cfg: dict, *, thread_id: str, seconds: float,
+                     error: str | None) -> RunResult:
+        """The :class:`RunResult` of a turn that ended in state ``final``."""
         result = summarize(final.get("messages", [])[len(before):], thread_id=thread_id, seconds=seconds)
         result.offered_tools = list(final.get("offered_tools", []))
         result.error = error or final.get("error")
@@ -294,6 +341,7 @@ def create_agent(
     checkpointer: BaseCheckpointSaver | str | os.PathLike | None = None,
     scopes: Iterable[str] | None = None,
     confirm: bool | ConfirmPolicy = False,
+    workflow: Workflow | str | None = None,
 ) -> Agent:
     """Create a phone agent.
 
@@ -322,6 +370,9 @@ def create_agent(
             every tool declared ``sensitive`` (payments, calls, sending,
             deleting), a callable ``(tool, args) -> bool`` decides per call.
             A paused run returns with ``pending`` set; see :meth:`Agent.resume`.
+        workflow: The topology and per-node settings (:class:`~agentkit.workflow.Workflow`),
+            or its name: ``"react"`` (default), ``"plan"``, ``"plan+refine"``,
+            ``"supervisor"``, ``"swarm"``.
 
     Returns:
         An :class:`Agent`; call ``agent.run(text, thread_id=...)``.
@@ -369,8 +420,46 @@ def create_agent(
         confirm=_confirm_policy(confirm),
     )
     saver = _checkpointer(checkpointer)
-    graph = build_graph(chat, registry, config).compile(checkpointer=saver)
+    search = index.search if retrieve is not None else None
+    graph = _workflow_graph(chat, registry, config, Workflow.parse(workflow), device, search).compile(checkpointer=saver)
     return Agent(graph, model=chat, registry=registry, config=config, checkpointer=saver)
+
+
+def _workflow_graph(chat: BaseChatModel, registry: ToolRegistry, config: AgentConfig, wf: Workflow,
+                    device: Any, search: Callable[..., list] | None = None) -> Any:
+    """The uncompiled graph of a workflow, each node with its own model and limits."""
+    models = {name: load_model(n.model) if isinstance(n.model, str) else n.model
+              for name, n in wf.nodes.items() if n.model is not None}
+
+    def limited(name: str) -> AgentConfig:
+        node = wf.node(name)
+        if node.top_k is None and node.max_calls is None:
+            return config  # the same object: Agent.config stays the graph's
+        return dataclasses.replace(config, top_k=node.top_k or config.top_k, max_steps=node.max_calls or config.max_steps)
+
+    if wf.kind == "react":
+        return build_graph(models.get("executor", chat), registry, limited("executor"))
+    if wf.kind == "plan":
+        from agentkit.plan import build_plan_graph
+
+        observe = getattr(device, "state", None)
+        describe = None
+        if callable(observe):
+            from agentkit.tools.phone import diff
+
+            def describe(before: Any, after: Any) -> list[str]:
+                return [str(c) for c in diff(before, after)]
+
+        return build_plan_graph(chat, registry, limited("executor"), wf, models=models,
+                                observe=observe if callable(observe) else None, describe_changes=describe)
+    from agentkit.team import build_team_graph
+
+    retrieve_in = None
+    if search is not None:
+        def retrieve_in(apps: Any) -> Callable[[str, int], list[tuple[str, float]]]:
+            return lambda query, k: [(hit.tool.name, hit.score) for hit in search(query, k, apps=apps)]
+
+    return build_team_graph(chat, registry, config, wf, models=models, limits=limited, retrieve_in=retrieve_in)
 
 
 def iter_steps(result: RunResult) -> Iterator[str]:

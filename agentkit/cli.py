@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from agentkit.errors import AgentkitError
 
@@ -47,18 +47,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         phone.reset()
     before = phone.state()
     registry, index = _registry_and_index(args)
-    print(f"model: {args.model}   phone: {phone_path}", flush=True)
+    jsonl = args.json and args.stream  # stdout holds only JSON Lines then
+    print(f"model: {args.model}   phone: {phone_path}", file=sys.stderr if jsonl else sys.stdout, flush=True)
     agent = create_agent(load_model(args.model), registry, device=phone, index=index, top_k=args.top_k,
-                         max_steps=args.max_steps, checkpointer=args.checkpoints)
-    result = agent.run(args.text, thread_id=args.thread)
+                         max_steps=args.max_steps, checkpointer=args.checkpoints, workflow=args.workflow,
+                         confirm=True)
+    out = sys.stderr if jsonl else sys.stdout
+    if args.stream:
+        done = _print_events(agent.stream(args.text, thread_id=args.thread), as_json=args.json)
+        result = done.data["result"]
+    else:
+        result = agent.run(args.text, thread_id=args.thread)
+    while result.pending:  # risky calls wait for the person at the terminal (or --yes)
+        decisions = {p["id"]: _ask(p, args.yes, out) for p in result.pending}
+        if args.stream:
+            done = _print_events(agent.stream_resume(result.thread_id, decisions), as_json=args.json)
+            result = done.data["result"]
+        else:
+            result = agent.resume(result.thread_id, decisions)
     changes = diff(before, phone.state())
     phone.close()
+    if jsonl:
+        print(json.dumps({**done.to_dict(), "changes": [str(c) for c in changes]}, ensure_ascii=False, default=str))
+        return 0 if result.error is None else 1
     if args.json:
         out = result.to_dict()
         out["changes"] = [str(c) for c in changes]
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
         return 0 if result.error is None else 1
-    for step in result.steps:
+    for step in result.steps if not args.stream else []:  # streamed steps were shown as they came
         if step.kind != "answer":
             print(f"[{step.kind}] {step.text}")
     print()
@@ -74,6 +91,85 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"({result.prompt_tokens_evaluated} evaluated), {result.completion_tokens} generated, "
           f"{result.seconds:.1f} s, thread {result.thread_id}")
     return 0 if result.error is None else 1
+
+
+def _ask(pending: dict, yes: bool, out: Any) -> Any:
+    """The user's decision on one pending call: y(es), n(o) or e(dit) with JSON arguments; EOF denies."""
+    print(f"[confirm] {pending['description']}", file=out, flush=True)
+    if yes:
+        print("  approved (--yes)", file=out, flush=True)
+        return "approve"
+    while True:
+        try:
+            answer = input("  run it? [y]es / [n]o / [e]dit: ").strip().lower()
+        except EOFError:
+            print("  denied (no answer)", file=out, flush=True)
+            return "deny"
+        if answer in ("y", "yes"):
+            return "approve"
+        if answer in ("n", "no"):
+            return "deny"
+        if answer in ("e", "edit"):
+            try:
+                changed = json.loads(input('  arguments to change, as JSON (e.g. {"body": "..."}): '))
+            except EOFError:
+                return "deny"
+            except json.JSONDecodeError as exc:
+                print(f"  not JSON: {exc}", file=out, flush=True)
+                continue
+            if isinstance(changed, dict):
+                return {"edit": changed}
+            print("  give a JSON object of argument: value", file=out, flush=True)
+
+
+def _print_events(events: Iterable[Any], *, as_json: bool) -> Any:
+    """Print a turn's events as they arrive (one JSON object a line with ``as_json``).
+
+    Tokens are printed inline, every other event on a line of its own.
+
+    Returns:
+        The ``done`` event, not printed.
+    """
+    inline = False
+    for event in events:
+        if event.kind == "done":
+            if inline:
+                print(flush=True)
+            return event
+        if as_json:
+            print(json.dumps(event.to_dict(), ensure_ascii=False, default=str), flush=True)
+        elif event.kind == "token":
+            sys.stdout.write(event.data["text"])
+            sys.stdout.flush()
+            inline = True
+        else:
+            if inline:
+                print()
+                inline = False
+            print(_event_line(event), flush=True)
+    raise AgentkitError("the agent's event stream ended without a 'done' event")
+
+
+def _event_line(event: Any) -> str:
+    """One event (not a token) as a line of text."""
+    d = event.data
+    if event.kind == "step":
+        where = f" {d['step']}: {d.get('text') or ''}".rstrip() if "step" in d else ""
+        return f"[step] {d.get('node')}{where}"
+    if event.kind == "plan":
+        return "[plan]" + "".join(
+            f"\n  {s.get('id')}. {s.get('text')}" + (f" (after {', '.join(map(str, s['depends_on']))})"
+                                                    if s.get("depends_on") else "")
+            for s in d.get("steps", []) if isinstance(s, dict))
+    if event.kind == "tool_call":
+        args = ", ".join(f"{k}={v!r}" for k, v in (d.get("args") or {}).items())
+        return f"[call] {d.get('name')}({args})"
+    if event.kind == "tool_result":
+        return f"[{'result' if d.get('ok') else 'error'}] {d.get('name')} -> {d.get('content')}"
+    if event.kind == "interrupt":
+        value = d.get("value")
+        return f"[interrupt] {value.get('description', value) if isinstance(value, dict) else value}"
+    return f"[{event.kind}] {json.dumps(d, ensure_ascii=False, default=str)}"
 
 
 def cmd_tools_list(args: argparse.Namespace) -> int:
@@ -108,15 +204,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     registry, index = _registry_and_index(args)
     model = load_model(args.model, kv_reuse=not args.no_kv_reuse)
 
-    def solve(phone: Any, instruction: str) -> Any:
-        agent = create_agent(model, registry, device=phone, index=index, top_k=args.top_k, max_steps=args.max_steps)
-        return agent.run(instruction)
+    def solve(phone: Any, instruction: str, *, confirm: list | None = None) -> Any:
+        # the simulated user answers confirmation prompts with the task's decisions, then approves
+        agent = create_agent(model, registry, device=phone, index=index, top_k=args.top_k, max_steps=args.max_steps,
+                             workflow=args.workflow, confirm=True)
+        return answer_confirmations(agent, agent.run(instruction), list(confirm or []))
 
     out = Path(args.out) if args.out else None
     try:
         report = run_suite(suite, solve, out_dir=out, repeat=args.repeat, task_filter=args.filter,
                            model=args.model, metadata={"top_k": args.top_k, "max_steps": args.max_steps,
-                                                       "kv_reuse": not args.no_kv_reuse})
+                                                       "kv_reuse": not args.no_kv_reuse, "workflow": args.workflow})
     except KeyboardInterrupt:
         print(f"\ninterrupted; partial report in {out / 'report.json'}" if out else "\ninterrupted", file=sys.stderr)
         return 130
@@ -124,6 +222,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if out:
         print(f"report: {out / 'report.json'}")
     return 0
+
+
+def answer_confirmations(agent: Any, result: Any, decisions: list, *, most: int = 12) -> Any:
+    """Resume a paused run with ``decisions`` in order (then "approve") until it stops asking.
+
+    Returns:
+        The last result (it covers the whole turn). Gives up with ``error`` set after ``most`` prompts.
+    """
+    asked = 0
+    while result.pending:
+        if asked >= most:
+            result.error = f"more than {most} confirmation prompts in one turn"
+            return result
+        answers = {p["id"]: (decisions.pop(0) if decisions else "approve") for p in result.pending}
+        asked += len(answers)
+        result = agent.resume(result.thread_id, answers)
+    return result
 
 
 def cmd_calls(args: argparse.Namespace) -> int:
@@ -170,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", default=DEFAULT_MODEL, help="model name or .gguf path (default: %(default)s)")
         sp.add_argument("--top-k", type=int, default=5, help="tools shown to the model per turn")
         sp.add_argument("--max-steps", type=int, default=8, help="most model calls per turn")
+        sp.add_argument("--workflow", default="react", choices=["react", "plan", "plan+refine", "supervisor", "swarm"],
+                        help="agent topology (default: %(default)s)")
 
     r = sub.add_parser("run", help="handle one request on the simulated phone")
     r.add_argument("text", help="what the user says")
@@ -179,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--thread", help="continue this conversation thread")
     r.add_argument("--checkpoints", help="SQLite file for conversation checkpoints")
     r.add_argument("--json", action="store_true", help="print the result as JSON")
+    r.add_argument("--yes", action="store_true",
+                   help="approve every risky call (payments, sending, calls, deleting) without asking")
+    r.add_argument("--stream", action="store_true",
+                   help="print events as they happen (with --json: one JSON object per event per line)")
     r.set_defaults(func=cmd_run)
 
     t = sub.add_parser("tools", help="list or search the tool registry")
@@ -192,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     ts.set_defaults(func=cmd_tools_search)
 
     e = sub.add_parser("eval", help="run an eval suite judged by the phone's final state")
-    e.add_argument("--suite", required=True, help="suite name (smoke, single-app) or JSON path")
+    e.add_argument("--suite", required=True, help="suite name (smoke, single-app, multi-app) or JSON path")
     e.add_argument("--out", help="directory for report.json")
     agent_opts(e)
     e.add_argument("--repeat", type=int, default=1, help="runs per task (for pass^k)")

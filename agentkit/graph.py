@@ -83,6 +83,8 @@ class AgentConfig:
     """Permissions the agent holds; a tool needing one outside them is refused. None grants all."""
     confirm: ConfirmPolicy | None = None
     """Which calls wait for the user's approval (an ``interrupt`` before they run); None: none do."""
+    final_tools: frozenset[str] = frozenset()
+    """Tools whose successful call ends the loop at once (handoffs to another agent)."""
 
 
 def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
@@ -425,16 +427,21 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                                        status="error", artifact=key))
         return {"messages": out, "decisions": {}}
 
+    def _needs_confirmation(call: dict) -> bool:
+        """Whether the policy asks about this call (unknown tools and refused ones are never run anyway)."""
+        if config.confirm is None or call["name"] not in registry:
+            return False
+        tool = registry.get(call["name"])
+        return not missing_scopes(tool, config.scopes) and bool(config.confirm(tool, call["args"]))
+
     def confirm_calls(state: AgentState) -> dict:
         """Ask the user about each call the policy flags; the run pauses at each question."""
         assert config.confirm is not None
         decisions = {}
         for call in state["messages"][-1].tool_calls:
-            if call["name"] not in registry:
-                continue  # reported as unknown by the tools node
-            tool = registry.get(call["name"])
-            if missing_scopes(tool, config.scopes) or not config.confirm(tool, call["args"]):
+            if not _needs_confirmation(call):
                 continue
+            tool = registry.get(call["name"])
             answer = interrupt({"tool": tool.name, "args": call["args"], "call_id": call["id"],
                                 "description": describe_call(tool, call["args"])})
             decisions[call["id"]] = parse_decision(answer)
@@ -444,7 +451,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         last = state["messages"][-1]
         over = state.get("turn_llm_calls", 0) >= config.max_steps
         if isinstance(last, AIMessage) and last.tool_calls:
-            return "limit" if over else ("confirm" if config.confirm else "tools")
+            if over:
+                return "limit"
+            return "confirm" if any(_needs_confirmation(c) for c in last.tool_calls) else "tools"
         if isinstance(last, HumanMessage) and last.name == FEEDBACK_NAME:
             return "limit" if over else "model"
         return END
@@ -465,6 +474,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         graph.add_edge("confirm", "tools")
         routes["confirm"] = "confirm"
     graph.add_conditional_edges("model", after_model, routes)
-    graph.add_edge("tools", "model")
+    if config.final_tools:
+        def after_tools(state: AgentState) -> str:
+            done = any(m.status == "success" and m.name in config.final_tools for m in _last_results(state))
+            return END if done else "model"
+
+        graph.add_conditional_edges("tools", after_tools, ["model", END])
+    else:
+        graph.add_edge("tools", "model")
     graph.add_edge("step_limit", END)
     return graph

@@ -4,11 +4,12 @@ from agentkit.evals.judge import Verdict, judge
 from agentkit.evals.reference import ReferenceResult, reference_solver
 from agentkit.evals.report import Report, TaskRun, format_table
 from agentkit.evals.runner import run_suite
-from agentkit.evals.tasks import AnswerCheck, Check, Suite, Task, list_suites, load_suite, parse_suite
+from agentkit.evals.tasks import AnswerCheck, Check, Confirmation, Suite, Task, list_suites, load_suite, parse_suite
 
 __all__ = [
     "AnswerCheck",
     "Check",
+    "Confirmation",
     "ReferenceResult",
     "Report",
     "Suite",

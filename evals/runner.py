@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import json
+import inspect
 import sys
 import time
 from datetime import datetime, timezone
@@ -147,7 +148,7 @@ def _run_on(phone: Phone, task: Task, solve: Callable[[Phone, str], Any], repeat
     run = TaskRun(id=task.id, repeat=repeat_index, passed=False)
     start = time.perf_counter()
     try:
-        result = solve(phone, task.instruction)
+        result = _solve(solve, phone, task)
     except Exception as exc:
         run.seconds = time.perf_counter() - start
         run.error = run.reason = f"{type(exc).__name__}: {exc}"
@@ -178,6 +179,21 @@ def _run_on(phone: Phone, task: Task, solve: Callable[[Phone, str], Any], repeat
         run.passed = verdict.passed
         run.reason = verdict.reason
     return run
+
+
+def _solve(solve: Callable[..., Any], phone: Phone, task: Task) -> Any:
+    """Call ``solve``, passing the task's confirmation decisions when it takes a ``confirm`` keyword.
+
+    The decisions are ``"approve"``, ``"deny"`` or ``{"edit": {...}}``, in the order the prompts
+    should be answered; prompts beyond them are approved.
+    """
+    try:
+        takes_confirm = "confirm" in inspect.signature(solve).parameters
+    except (TypeError, ValueError):  # a builtin or C callable: no signature to read
+        takes_confirm = False
+    if takes_confirm:
+        return solve(phone, task.instruction, confirm=[c.to_dict() for c in task.confirm])
+    return solve(phone, task.instruction)
 
 
 def apply_setup(phone: Phone, task: Task) -> None:

@@ -18,13 +18,14 @@ from typing import Any, Literal, Mapping
 from agentkit.errors import ConfigurationError
 from agentkit.evals import _match
 
-__all__ = ["AnswerCheck", "Check", "Suite", "Task", "list_suites", "load_suite", "parse_suite"]
+__all__ = ["AnswerCheck", "Check", "Confirmation", "Suite", "Task", "list_suites", "load_suite", "parse_suite"]
 
 CheckKind = Literal["equals", "added", "removed", "changed"]
 _CHECK_KINDS: tuple[str, ...] = ("equals", "added", "removed", "changed")
 _SUITE_KEYS = ("name", "description", "tasks")
-_TASK_KEYS = ("id", "instruction", "setup", "expect", "allow", "answer", "tools", "solution")
+_TASK_KEYS = ("id", "instruction", "setup", "expect", "allow", "answer", "tools", "solution", "confirm", "tags")
 _ANSWER_KEYS = ("contains_any", "contains_all")
+_DECISIONS = ("approve", "deny")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,26 @@ class AnswerCheck:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """The simulated user's answer to one confirmation prompt for a sensitive tool call."""
+
+    decision: Literal["approve", "deny", "edit"]
+    """``approve``: run the call as asked; ``deny``: do not run it; ``edit``: change arguments, then run it."""
+    edit: Mapping[str, Any] = field(default_factory=dict)
+    """For ``edit``: argument name -> the value the user puts in its place."""
+
+    def to_dict(self) -> str | dict[str, Any]:
+        """The decision as it appears in a task file: ``"approve"``, ``"deny"`` or ``{"edit": {...}}``."""
+        if self.decision == "edit":
+            return {"edit": dict(self.edit)}
+        return self.decision
+
+
+APPROVE = Confirmation("approve")
+"""The answer to every confirmation prompt a task's ``confirm`` list does not cover."""
+
+
+@dataclass(frozen=True)
 class Task:
     """One instruction for the agent, and how to judge the outcome."""
 
@@ -87,6 +108,14 @@ class Task:
     """Tool names a correct solution uses (labels for retrieval recall)."""
     solution: tuple[Mapping[str, Any], ...] = ()
     """Reference tool calls ``{"name", "arguments"}`` that solve the task."""
+    confirm: tuple[Confirmation, ...] = ()
+    """The user's answers, in order, to the confirmation prompts for sensitive calls."""
+    tags: tuple[str, ...] = ()
+    """Free-form labels (``confirmation``, ``recovery``, ``conditional``, ...)."""
+
+    def confirmation(self, index: int) -> Confirmation:
+        """The user's answer to the ``index``-th (0-based) confirmation prompt; approve beyond the list."""
+        return self.confirm[index] if 0 <= index < len(self.confirm) else APPROVE
 
     @property
     def allowed_paths(self) -> tuple[str, ...]:
@@ -107,6 +136,10 @@ class Task:
             out["tools"] = list(self.tools)
         if self.solution:
             out["solution"] = [dict(call) for call in self.solution]
+        if self.confirm:
+            out["confirm"] = [c.to_dict() for c in self.confirm]
+        if self.tags:
+            out["tags"] = list(self.tags)
         return out
 
 
@@ -309,6 +342,16 @@ def _parse_task(raw: Any, source: str, index: int) -> Task:
             )
         solution.append({"name": call["name"], "arguments": dict(call.get("arguments", {}))})
 
+    raw_confirm = raw.get("confirm", [])
+    if not isinstance(raw_confirm, list):
+        raise ConfigurationError(
+            f"{where}: 'confirm' must be a list of decisions (\"approve\", \"deny\" or {{\"edit\": {{...}}}}), "
+            f"got {_type(raw_confirm)}"
+        )
+    confirm = tuple(_parse_decision(d, f"{where}: confirm[{i}]") for i, d in enumerate(raw_confirm))
+
+    tags = _string_list(raw.get("tags", []), f"{where}: 'tags'")
+
     return Task(
         id=task_id,
         instruction=instruction,
@@ -318,6 +361,26 @@ def _parse_task(raw: Any, source: str, index: int) -> Task:
         answer=answer,
         tools=tools,
         solution=tuple(solution),
+        confirm=confirm,
+        tags=tags,
+    )
+
+
+def _parse_decision(raw: Any, where: str) -> Confirmation:
+    if isinstance(raw, str) and raw in _DECISIONS:
+        return Confirmation(raw)  # type: ignore[arg-type]
+    if isinstance(raw, dict) and list(raw) == ["edit"]:
+        edit = raw["edit"]
+        if not isinstance(edit, dict) or not edit:
+            raise ConfigurationError(
+                f"{where}: 'edit' must be a non-empty object of argument -> new value, got {edit!r}"
+            )
+        for name in edit:
+            if not name.strip():
+                raise ConfigurationError(f"{where}: 'edit' has an empty argument name")
+        return Confirmation("edit", dict(edit))
+    raise ConfigurationError(
+        f'{where} must be "approve", "deny" or {{"edit": {{argument: new value}}}}, got {raw!r}'
     )
 
 

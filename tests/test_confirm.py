@@ -170,3 +170,42 @@ def test_a_pause_survives_a_process_restart(tmp_path, decision, body):
     bodies = [m["body"] for m in after.state()["messages"] if m["body"].startswith("On my way")]
     after.close()
     assert bodies == ([body] if body else [])
+
+
+# -- `agentkit run` asks at the terminal ----------------------------------------------------------
+
+def _cli(monkeypatch, registry, index, replies, answers):
+    from agentkit import cli, models
+
+    monkeypatch.setattr(models, "load_model", lambda spec, **kw: ScriptedChatModel(replies=list(replies)))
+    monkeypatch.setattr(cli, "_registry_and_index", lambda args, need_index=True: (registry, index))
+    feed = iter(answers)
+
+    def fake_input(prompt=""):
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+
+
+@pytest.mark.parametrize("answers, flags, body", [
+    (["y"], [], "hi"),
+    (["maybe", "n"], [], None),
+    (["e", "not json", "e", '{"body": "hello there"}'], [], "hello there"),
+    ([], ["--yes"], "hi"),
+    ([], [], None),  # no answer at all (EOF) denies
+])
+def test_agentkit_run_asks_before_a_risky_call(monkeypatch, capsys, tmp_path, registry, index, answers, flags, body):
+    from agentkit.cli import main
+
+    _cli(monkeypatch, registry, index, [call("send_message", to="Alice", body="hi"), "Done."], answers)
+    phone_path = tmp_path / "p.sqlite"
+    assert main(["run", "Text Alice hi", "--phone", str(phone_path), "--reset", *flags]) == 0
+    out = capsys.readouterr().out
+    assert "[confirm] send_message(to='Alice', body='hi')" in out
+    phone = Phone(phone_path)
+    new = sent(phone, Phone().state())  # the run started from a reset phone (the default seed)
+    phone.close()
+    assert [m["body"] for m in new] == ([body] if body else [])

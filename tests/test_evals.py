@@ -756,3 +756,41 @@ def test_shipped_suite_reference_solutions_reach_the_expected_state(name: str) -
         if result.error or not verdict.passed:
             problems.append(f"{task.id}: {result.error or verdict.reason}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_solver_taking_confirm_gets_the_task_s_decisions_and_the_agent_obeys_them():
+    from agentkit import create_agent
+    from agentkit.cli import answer_confirmations
+    from agentkit.evals import parse_suite, run_suite
+    from agentkit.models import ScriptedChatModel
+    from agentkit.models.scripted import call
+    from agentkit.testing import HashEmbedder
+
+    suite = parse_suite({"name": "c", "description": "confirmation", "tasks": [
+        {"id": "deny", "instruction": "Text Alice and Bob hi", "confirm": ["deny"],
+         "expect": [{"path": "messages", "added": {"name": "Bob Smith", "body": "hi"}}]},
+        {"id": "edit", "instruction": "Text Alice hi", "confirm": [{"edit": {"body": "hello"}}],
+         "expect": [{"path": "messages", "added": {"name": "Alice Johnson", "body": "hello"}}]},
+        {"id": "plain", "instruction": "Text Alice hi",
+         "expect": [{"path": "messages", "added": {"name": "Alice Johnson", "body": "hi"}}]},
+    ]}, source="inline")
+    scripts = {"deny": [call("send_message", to="Alice", body="hi"), "Alice declined.",
+                        call("send_message", to="Bob", body="hi"), "Sent."],
+               "edit": [call("send_message", to="Alice", body="hi"), "Sent."],
+               "plain": [call("send_message", to="Alice", body="hi"), "Sent."]}
+    seen = {}
+
+    def solve(phone, instruction, *, confirm):
+        task = "deny" if "Bob" in instruction else ("edit" if not seen.get("edit") else "plain")
+        seen[task] = list(confirm)
+        agent = create_agent(ScriptedChatModel(replies=list(scripts[task])), device=phone,
+                             embedder=HashEmbedder(), confirm=True)
+        result = agent.run(instruction)
+        if task == "deny":  # one turn per recipient in this script
+            result = answer_confirmations(agent, result, list(confirm))
+            result = agent.run("and Bob", thread_id=result.thread_id)
+        return answer_confirmations(agent, result, list(confirm) if task != "deny" else [])
+
+    report = run_suite(suite, solve)
+    assert seen == {"deny": ["deny"], "edit": [{"edit": {"body": "hello"}}], "plain": []}
+    assert [t.passed for t in report.tasks] == [True, True, True], [t.reason for t in report.tasks]

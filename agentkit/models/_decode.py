@@ -13,11 +13,11 @@ from __future__ import annotations
 import ctypes
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Generator
 
 import numpy as np
 
-__all__ = ["DecodeStats", "decode", "GrammarFilter"]
+__all__ = ["DecodeStats", "decode", "decode_steps", "GrammarFilter"]
 
 
 @dataclass
@@ -120,7 +120,17 @@ def _reuse_prefix(llm: Any, tokens: list[int], kv_reuse: bool) -> int:
     return 0
 
 
-def decode(
+def decode(llm: Any, tokens: list[int], max_tokens: int, **options: Any) -> tuple[list[int], DecodeStats]:
+    """Evaluate ``tokens`` and generate up to ``max_tokens`` new ones (see :func:`decode_steps` for ``options``)."""
+    steps = decode_steps(llm, tokens, max_tokens, **options)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def decode_steps(
     llm: Any,
     tokens: list[int],
     max_tokens: int,
@@ -131,8 +141,13 @@ def decode(
     kv_reuse: bool = True,
     rng: np.random.Generator | None = None,
     banned: np.ndarray | None = None,
-) -> tuple[list[int], DecodeStats]:
-    """Evaluate ``tokens`` and generate up to ``max_tokens`` new ones.
+) -> Generator[None, None, tuple[list[int], DecodeStats]]:
+    """Evaluate ``tokens`` and generate up to ``max_tokens`` new ones, pausing after each token.
+
+    A generator: it yields (None) after each generated token that does not end
+    the reply, before evaluating it, so a caller can pass on what was decoded
+    so far in its own thread (llama.cpp's OpenMP threads run much slower when
+    a second thread decodes). :func:`decode` runs it to the end.
 
     Args:
         llm: A loaded ``llama_cpp.Llama``.
@@ -146,7 +161,7 @@ def decode(
         banned: Token ids that may not be generated.
 
     Returns:
-        (generated tokens without the end-of-generation token, stats).
+        (generated tokens without the end-of-generation token, stats), as the generator's return value.
     """
     import llama_cpp
 
@@ -178,6 +193,7 @@ def decode(
         out.append(tok)
         if stop_when is not None and stop_when(out):
             break
+        yield
         if len(out) < max_tokens:
             llm.eval([tok])
     t2 = time.perf_counter()

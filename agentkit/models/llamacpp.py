@@ -12,6 +12,12 @@ How it makes a small model call tools reliably:
    ask a question.
 3. Steps of one task only append to the prompt, so llama.cpp's KV cache is
    reused: only the new tokens are evaluated.
+
+Streaming: prose is reported token by token while it decodes (to LangChain
+callbacks from ``invoke``, as chunks from ``stream``); a reply heading for a
+tool call is not: its call arrives whole, in the final message or chunk.
+Decoding always runs in the caller's thread (the token loop is a generator):
+llama.cpp's OpenMP threads slow down a lot once a second thread decodes.
 """
 
 from __future__ import annotations
@@ -25,17 +31,18 @@ import re
 import threading
 import time
 import weakref
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Generator, Iterator, Sequence, TypeVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from agentkit.errors import ConfigurationError, ModelLoadError
-from agentkit.models._decode import DecodeStats, GrammarFilter, decode
+from agentkit.models._decode import DecodeStats, GrammarFilter, decode, decode_steps
 from agentkit.models._prompt import PromptRenderer
 from agentkit.models._toolcalls import looks_like_tool_call_start, parse_reply
 
@@ -190,18 +197,83 @@ class LlamaCppChatModel(BaseChatModel):
         return self._llm.detokenize(tokens, special=True).decode("utf-8", errors="replace")
 
     def _decode(self, tokens: list[int], max_tokens: int, **kw: Any) -> tuple[list[int], DecodeStats]:
+        self._check_window(tokens, max_tokens)
+        return decode(self._llm, tokens, max_tokens, temperature=self.temperature, kv_reuse=self.kv_reuse, **kw)
+
+    def _decode_watched(self, tokens: list[int], max_tokens: int, sink: _ProseStream | None,
+                        stop_when: Callable[[list[int]], bool] | None = None,
+                        **kw: Any) -> Generator[str, None, tuple[list[int], DecodeStats]]:
+        """:meth:`_decode`, feeding ``sink`` each step's text and yielding what it passes on.
+
+        Without a sink it is exactly :meth:`_decode` (and yields nothing).
+        """
+        if sink is None:
+            return self._decode(tokens, max_tokens, stop_when=stop_when, **kw)
+        self._check_window(tokens, max_tokens)
+
+        def watch(out: list[int]) -> bool:
+            sink.update(self._text(out))
+            return stop_when is not None and stop_when(out)
+
+        steps = decode_steps(self._llm, tokens, max_tokens, temperature=self.temperature, kv_reuse=self.kv_reuse,
+                             stop_when=watch, **kw)
+        return (yield from _relay(steps, sink.pending))
+
+    def _check_window(self, tokens: list[int], max_tokens: int) -> None:
         if len(tokens) + max_tokens > self.n_ctx:
             raise ContextWindowError(
                 f"prompt of {len(tokens)} tokens plus {max_tokens} to generate exceeds n_ctx={self.n_ctx}; "
                 "start a new thread or raise n_ctx"
             )
-        return decode(self._llm, tokens, max_tokens, temperature=self.temperature, kv_reuse=self.kv_reuse, **kw)
+
+    def _should_stream(self, *, async_api: bool, run_manager: Any = None, **kwargs: Any) -> bool:
+        # invoke() always takes _generate, which reports prose tokens itself: the reply is then
+        # exactly the parsed one (LangChain rebuilds a streamed reply's tool calls from chunks,
+        # losing the reason of an undecodable call); only stream() itself uses _stream
+        return bool(kwargs.get("stream")) and super()._should_stream(
+            async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        # with no handler (a plain invoke, an eval) nothing listens: decode exactly as without streaming
+        report = _token_reporter(run_manager) if run_manager is not None and run_manager.handlers else None
+        steps = self._reply(messages, stop, kwargs, streaming=report is not None)
+        while True:
+            try:
+                piece = next(steps)
+            except StopIteration as done:
+                return ChatResult(generations=[ChatGeneration(message=done.value)])
+            assert report is not None
+            report(piece)
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        """Prose chunks as they decode, then a last chunk with the tool calls, usage and metadata.
+
+        The chunks add up to what ``invoke`` returns, except that a call the
+        parser could not decode loses its ``error`` (LangChain rebuilds calls from chunks).
+        """
+        steps = self._reply(messages, stop, kwargs, streaming=True)
+        while True:
+            try:
+                piece = next(steps)
+            except StopIteration as done:
+                message = done.value
+                break
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        yield ChatGenerationChunk(message=AIMessageChunk(
+            content="", tool_calls=message.tool_calls, invalid_tool_calls=message.invalid_tool_calls,
+            usage_metadata=message.usage_metadata, response_metadata=message.response_metadata,
+            chunk_position="last"))
+
+    def _reply(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict,
+               streaming: bool) -> Generator[str, None, AIMessage]:
+        """Generate one reply: a generator yielding its prose pieces while it decodes
+        (with ``streaming``) and returning the message."""
         tools: list[dict] = list(kwargs.get("tools") or [])
         tool_choice = kwargs.get("tool_choice")
         stops = list(stop or [])
+        sink = None
         with self._lock:
             self.load()
             assert self._renderer is not None
@@ -212,26 +284,38 @@ class LlamaCppChatModel(BaseChatModel):
 
             if tool_choice == "none" and tools:
                 # tools stay in the prompt (so the KV cache still matches) but the reply must be prose
-                out, stats = self._decode(tokens, self.max_tokens, stop_when=stop_text if stops else None,
-                                          banned=self._call_tokens())
+                sink = _ProseStream(parsed=False, stops=stops) if streaming else None
+                out, stats = yield from self._decode_watched(tokens, self.max_tokens, sink,
+                                                             stop_when=stop_text if stops else None,
+                                                             banned=self._call_tokens())
                 text, mode = self._text(out), "text"
                 tools = []
             elif not tools or not self.constrain_tool_calls:
-                out, stats = self._decode(tokens, self.max_tokens, stop_when=stop_text if stops else None)
+                sink = _ProseStream(parsed=bool(tools), stops=stops) if streaming else None
+                out, stats = yield from self._decode_watched(tokens, self.max_tokens, sink,
+                                                             stop_when=stop_text if stops else None)
                 text, mode = self._text(out), "text"
             elif tool_choice not in (None, "auto"):
                 text, stats = self._forced_call(tokens, tools, str(tool_choice))
                 mode = "tool"
             else:
-                text, stats, mode = self._free_then_constrained(tokens, tools, stop_text)
+                sink = _ProseStream(parsed=True, stops=stops) if streaming else None
+                text, stats, mode = yield from self._free_then_constrained(tokens, tools, stop_text, sink)
         for s in stops:
             if s in text:
                 text = text[: text.index(s)]
-        return ChatResult(generations=[ChatGeneration(message=self._to_message(text, tools, stats, mode))])
+        message = self._to_message(text, tools, stats, mode)
+        if sink is not None:
+            sink.finish(message.content)
+            yield from _drain(sink.pending)
+        return message
 
-    def _free_then_constrained(self, tokens: list[int], tools: list[dict],
-                               stop_text: Callable[[list[int]], bool]) -> tuple[str, DecodeStats, str]:
-        """Let the model choose freely between prose and a call, and which tool; constrain the arguments."""
+    def _free_then_constrained(self, tokens: list[int], tools: list[dict], stop_text: Callable[[list[int]], bool],
+                               sink: _ProseStream | None = None) -> Generator[str, None, tuple[str, DecodeStats, str]]:
+        """Let the model choose freely between prose and a call, and which tool; constrain the arguments.
+
+        A generator passing on the prose ``sink`` lets through (nothing without a sink).
+        """
 
         def phase_one_done(out: list[int]) -> bool:
             text = self._text(out)
@@ -241,7 +325,7 @@ class LlamaCppChatModel(BaseChatModel):
                 return stop_text(out)
             return _NAME_RE.search(text) is not None
 
-        out, stats = self._decode(tokens, self.max_tokens, stop_when=phase_one_done)
+        out, stats = yield from self._decode_watched(tokens, self.max_tokens, sink, stop_when=phase_one_done)
         text = self._text(out)
         match = _NAME_RE.search(text) if looks_like_tool_call_start(text) else None
         if match is None:
@@ -307,6 +391,106 @@ class LlamaCppChatModel(BaseChatModel):
             usage_metadata=usage,
             response_metadata=meta,
         )
+
+
+def _token_reporter(run_manager: CallbackManagerForLLMRun) -> Callable[[str], None]:
+    """A function reporting prose pieces to LangChain's callbacks (LangGraph's "messages" mode listens)."""
+    run_id = f"{LC_ID_PREFIX}-{run_manager.run_id}"
+
+    def report(piece: str) -> None:
+        run_manager.on_llm_new_token(piece, chunk=ChatGenerationChunk(message=AIMessageChunk(content=piece, id=run_id)))
+
+    return report
+
+
+_T = TypeVar("_T")
+
+
+def _relay(steps: Generator[None, None, _T], pending: list[str]) -> Generator[str, None, _T]:
+    """Run decoding ``steps``, yielding after each step the pieces it left in ``pending``."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            yield from _drain(pending)
+            return done.value
+        yield from _drain(pending)
+
+
+def _drain(pending: list[str]) -> Iterator[str]:
+    while pending:
+        yield pending.pop(0)
+
+
+_MARKERS = ("<tool_call>", "```", "{")
+
+
+class _ProseStream:
+    """Passes on the prose of a reply while it decodes, never more than the final content.
+
+    Every piece sent is a prefix of the reply's final ``content``: leading and
+    trailing whitespace and a possibly unfinished character are held back, and
+    sending ends at a stop string, or, for a reply parsed for tool calls
+    (``parsed``), where a call may begin. :meth:`finish` sends the rest. A
+    parsed reply that starts with whitespace or ``[`` is sent only at the end
+    (the parser may strip it or take it all as a call). Pieces wait in
+    :attr:`pending` until the caller takes them.
+
+    Args:
+        parsed: Whether the reply is parsed for tool calls (content kept as is) or stripped.
+        stops: Stop strings; the reply is cut at the first.
+    """
+
+    def __init__(self, *, parsed: bool, stops: Sequence[str] = ()) -> None:
+        self.pending: list[str] = []
+        """Pieces sent and not yet taken."""
+        self._parsed = parsed
+        self._stops = list(stops)
+        self._hold = max((len(s) for s in self._stops), default=1) - 1
+        self._closed = False
+        self.sent = ""
+        """What was passed on so far."""
+
+    def update(self, text: str) -> None:
+        """Pass on what is new and certain in ``text``, the whole reply decoded so far."""
+        if self._closed or not text:
+            return
+        if self._stops and any(s in text for s in self._stops):
+            self._closed = True
+            return
+        if self._parsed:
+            if text[0].isspace() or text[0] == "[" or looks_like_tool_call_start(text):
+                self._closed = True
+                return
+            cut = min((i for i in (text.find(m) for m in _MARKERS) if i >= 0), default=-1)
+            if cut >= 0:
+                text, self._closed = text[:cut], True
+            else:
+                text = text[: len(text) - _partial_marker(text)]
+        else:
+            text = text.lstrip()
+        if self._hold:
+            text = text[: max(0, len(text) - self._hold)]
+        text = text.rstrip("\ufffd").rstrip()
+        if len(text) > len(self.sent) and text.startswith(self.sent):
+            self.pending.append(text[len(self.sent):])
+            self.sent = text
+
+    def finish(self, content: Any) -> None:
+        """Pass on the rest of the final ``content``."""
+        self._closed = True
+        if isinstance(content, str) and len(content) > len(self.sent) and content.startswith(self.sent):
+            self.pending.append(content[len(self.sent):])
+            self.sent = content
+
+
+def _partial_marker(text: str) -> int:
+    """Length of the end of ``text`` that could be the start of a tool-call marker."""
+    for k in range(min(len(text), len(_MARKERS[0]) - 1), 0, -1):
+        tail = text[-k:]
+        if any(m.startswith(tail) for m in _MARKERS):
+            return k
+    return 0
 
 
 def _close_quietly(ref: Any) -> None:

@@ -1,0 +1,362 @@
+"""Plan-and-execute: a planner splits the request into steps, each runs as a ReAct loop.
+
+    begin -> planner -> dispatch -> execute (a ReAct loop per step; parallel ones at once) -> dispatch ...
+                  |  a step failed: replan (bounded)          all done: critic (if refine) -> finish
+                  |                                           critic unhappy: planner again, with its critique
+
+The planner and the critic answer through a forced call of a small function
+(``make_plan``, ``verdict``), so a grammar keeps a small model's output
+parseable. A step's ReAct loop sees the step and a short account of the
+steps it follows, not the whole history, and retrieves tools for the step's
+own words. Every model call's tokens are counted in the turn's result.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Callable, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.types import Send
+
+from agentkit.graph import FEEDBACK_NAME, AgentConfig, build_graph
+from agentkit.tools.registry import ToolRegistry
+from agentkit.workflow import Workflow
+
+__all__ = ["PlanState", "build_plan_graph", "step_outcome"]
+
+Observer = Callable[[], Any]
+"""Returns a snapshot of the device state."""
+Differ = Callable[[Any, Any], list[str]]
+"""Describes the changes between two snapshots, one line each."""
+
+
+# Reducers: an update of None starts the value afresh (a new turn).
+def _merge(a: dict | None, b: dict | None) -> dict:
+    return {} if b is None else {**(a or {}), **b}
+
+
+def _extend(a: list | None, b: list | None) -> list:
+    return [] if b is None else [*(a or []), *b]
+
+
+def _add_usage(a: dict | None, b: dict | None) -> dict:
+    a = a or {}
+    return {} if b is None else {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
+
+
+class PlanState(TypedDict, total=False):
+    """State of the plan-and-execute graph (checkpointed after every node)."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The user's request, every step's model and tool messages, and the final answer."""
+    request: str
+    """The request being worked on."""
+    plan: list[dict]
+    """Steps: ``{"id", "text", "depends_on": [ids]}``."""
+    results: Annotated[dict[str, dict], _merge]
+    """By step id (as text): ``{"status": "done"|"failed", "result", "calls"}``."""
+    reflections: Annotated[list[str], _extend]
+    """The critic's findings about earlier attempts, kept for the rest of the turn."""
+    replans: int
+    refines: int
+    overhead: Annotated[dict, _add_usage]
+    """Token usage of planner, replanner and critic calls: ``llm_calls``, ``input``, ``output``, ``cached``."""
+    before: Any
+    """Device snapshot when the turn started (only when a critic will compare)."""
+    retry: bool
+    """The critic asked for another attempt."""
+    error: str | None
+
+
+def _plan_tool(max_steps: int, parallel: bool) -> dict:
+    if parallel:
+        item = {"type": "object", "properties": {
+            "do": {"type": "string", "description": "The action, with every detail it needs."},
+            "needs": {"type": "array", "items": {"type": "integer"},
+                      "description": "Numbers of earlier steps whose results this step uses."}},
+            "required": ["do", "needs"]}
+    else:
+        item = {"type": "string", "description": "One app action, with every detail it needs."}
+    return {"name": "make_plan", "description": "Give the steps that carry out the request, in order.",
+            "parameters": {"type": "object", "properties": {
+                "steps": {"type": "array", "items": item, "minItems": 1, "maxItems": max_steps}},
+                "required": ["steps"]}}
+
+
+_VERDICT_TOOL = {
+    "name": "verdict",
+    "description": "Say whether the actions taken fully carried out the request.",
+    "parameters": {"type": "object", "properties": {
+        "done": {"type": "boolean", "description": "true if nothing the user asked for is missing or wrong"},
+        "missing": {"type": "string", "description": "What is missing or wrong; empty if done."}},
+        "required": ["done", "missing"]},
+}
+
+PLANNER_PROMPT = (
+    "You plan the work of a phone assistant. Split the user's request into the app actions it needs, in "
+    "order, one action per step (look something up, send a message, book, create, change a setting). "
+    "Copy into each step every name, time, place and text it needs from the request. Use as few steps as "
+    "the request needs (1 to {max_steps}).\n"
+    'Example: "Find a sushi place near the office and text Bob its name" -> steps: '
+    '["Find a sushi restaurant near the office", "Text Bob the name of the sushi restaurant that was found"]'
+)
+
+CRITIC_PROMPT = (
+    "You check the work of a phone assistant. Compare the user's request with the actions taken and the "
+    "changes on the phone. If everything the user asked for was done correctly, done is true. Otherwise "
+    "done is false and missing says, in one sentence, what still has to be done."
+)
+
+
+def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
+    """A step's status and result from its ReAct loop's messages.
+
+    A step is done when its loop ended without error and either its last call
+    succeeded or it answered without needing a call; it failed when its last
+    call failed, the loop hit a limit, or it ended with nothing.
+    """
+    tool_msgs = [m for m in messages if isinstance(m, ToolMessage)]
+    answer = next((str(m.content).strip() for m in reversed(messages)
+                   if isinstance(m, AIMessage) and not m.tool_calls and str(m.content).strip()), "")
+    calls = [{"name": m.name, "ok": m.status == "success"} for m in tool_msgs]
+    last_ok = bool(tool_msgs) and tool_msgs[-1].status == "success"
+    if error:
+        status, result = "failed", error
+    elif tool_msgs and not last_ok:
+        status, result = "failed", str(tool_msgs[-1].content)
+    elif not tool_msgs and not answer:
+        status, result = "failed", "nothing was done"
+    else:
+        status = "done"
+        result = answer or str(tool_msgs[-1].content)
+    return {"status": status, "result": result[:400], "calls": calls, "answer": answer}
+
+
+def _usage(reply: AIMessage) -> dict:
+    usage = reply.usage_metadata or {}
+    cached = int((usage.get("input_token_details") or {}).get("cache_read", 0) or 0)
+    return {"llm_calls": int((reply.response_metadata or {}).get("llm_calls", 1)),
+            "input": int(usage.get("input_tokens", 0)), "output": int(usage.get("output_tokens", 0)),
+            "cached": cached}
+
+
+def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfig, workflow: Workflow, *,
+                     models: dict[str, BaseChatModel] | None = None, observe: Observer | None = None,
+                     describe_changes: Differ | None = None) -> StateGraph:
+    """The plan-and-execute graph.
+
+    Args:
+        model: The default model (every node without its own).
+        registry: The tools.
+        config: Settings of each step's ReAct loop (the ``executor`` node's).
+        workflow: Planner, replan, critic and parallelism settings; per-node models and limits.
+        models: Models by node name (``planner``, ``executor``, ``critic``), overriding ``model``.
+        observe: Snapshot of the device, for the critic's "what changed" (optional).
+        describe_changes: Lines describing the changes between two snapshots.
+    """
+    models = models or {}
+    planner_model = models.get("planner", model)
+    critic_model = models.get("critic", model)
+    executor = build_graph(models.get("executor", model), registry, config).compile()
+    plan_tool = _plan_tool(workflow.max_plan_steps, workflow.parallel)
+    step_limit = {"recursion_limit": 4 * config.max_steps + 10}
+
+    def ask(chat: BaseChatModel, tool: dict, system: str, user: str) -> tuple[dict, dict]:
+        reply = chat.bind_tools([tool], tool_choice=tool["name"]).invoke([SystemMessage(system), HumanMessage(user)])
+        args = reply.tool_calls[0]["args"] if reply.tool_calls else {}
+        return args, _usage(reply)
+
+    def parse_steps(args: dict, first_id: int, done_ids: list[int]) -> list[dict]:
+        steps = []
+        for raw in list(args.get("steps") or [])[: workflow.max_plan_steps]:
+            text = (raw.get("do") if isinstance(raw, dict) else raw) or ""
+            if not isinstance(text, str) or not text.strip():
+                continue
+            sid = first_id + len(steps)
+            if workflow.parallel and isinstance(raw, dict):
+                needs = [first_id + n - 1 for n in raw.get("needs") or [] if isinstance(n, int) and 1 <= n <= len(steps)]
+            else:
+                needs = [sid - 1] if steps else []
+            steps.append({"id": sid, "text": text.strip(), "depends_on": sorted({*needs, *done_ids} - {sid})})
+        return steps
+
+    def done_lines(state: PlanState) -> list[str]:
+        results = state.get("results") or {}
+        return [f"{s['id']}. {s['text']} -> {results[str(s['id'])]['result']}" for s in state.get("plan") or []
+                if results.get(str(s["id"]), {}).get("status") == "done"]
+
+    def begin(state: PlanState) -> dict:
+        """Start the turn afresh: the request, and nothing planned, done or learned yet."""
+        update: dict = {"request": _request(state["messages"]), "plan": [], "results": None, "reflections": None,
+                        "overhead": None, "replans": 0, "refines": 0, "retry": False, "error": None, "before": None}
+        if observe is not None and workflow.refine:
+            update["before"] = observe()
+        return update
+
+    def planner(state: PlanState) -> dict:
+        """Plan the request; after a critique, plan only what is still missing."""
+        results = state.get("results") or {}
+        user = f"Request: {state['request']}"
+        done = done_lines(state)
+        if done:
+            user += "\nAlready done (do not repeat):\n" + "\n".join(done)
+        reflections = state.get("reflections") or []
+        if reflections:
+            user += "\nAn earlier attempt fell short: " + " ".join(reflections[-2:]) + "\nPlan only what is still needed."
+        args, usage = ask(planner_model, plan_tool, PLANNER_PROMPT.format(max_steps=workflow.max_plan_steps), user)
+        kept = [s for s in state.get("plan") or [] if results.get(str(s["id"]), {}).get("status") == "done"]
+        first = max((s["id"] for s in state.get("plan") or []), default=0) + 1
+        steps = parse_steps(args, first, []) or [{"id": first, "text": state["request"], "depends_on": []}]
+        return {"plan": kept + steps, "overhead": usage, "retry": False}
+
+    def ready(state: PlanState) -> list[dict]:
+        results = state.get("results") or {}
+        todo = [s for s in state.get("plan") or [] if str(s["id"]) not in results]
+        return [s for s in todo if all(results.get(str(d), {}).get("status") == "done" for d in s["depends_on"])]
+
+    def route(state: PlanState) -> Any:
+        results = state.get("results") or {}
+        if any(r["status"] == "failed" for r in results.values()):
+            return "replan" if state.get("replans", 0) < workflow.max_replans else ("critic" if workflow.refine else "finish")
+        steps = ready(state)
+        if not steps:
+            return "critic" if workflow.refine else "finish"
+        if not workflow.parallel:
+            steps = steps[:1]
+        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state)}) for s in steps]
+
+    def execute(payload: dict, config: RunnableConfig) -> dict:
+        step = payload["step"]
+        _emit({"kind": "step", "node": "execute", "step": step["id"], "text": step["text"]})
+        context = f'The user asked: "{payload["request"]}". You are doing one step of it.'
+        if payload["done"]:
+            context += " Done so far:\n" + "\n".join(payload["done"])
+        inputs = [HumanMessage(context, name=FEEDBACK_NAME), HumanMessage(step["text"])]
+        error = None
+        try:
+            final = executor.invoke({"messages": inputs}, {**config, **step_limit})
+        except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
+            from langgraph.errors import GraphInterrupt
+
+            if isinstance(exc, GraphInterrupt):
+                raise
+            final, error = {"messages": inputs}, f"{type(exc).__name__}: {exc}"
+        produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]
+        outcome = step_outcome(produced, error or final.get("error"))
+        # (the step's start went out as a custom "step" event, for UIs)
+        return {"messages": produced, "results": {str(step["id"]): outcome}}
+
+    def replan(state: PlanState) -> dict:
+        results = state.get("results") or {}
+        failed = [s for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "failed"]
+        done = done_lines(state)
+        user = f"Request: {state['request']}"
+        if done:
+            user += "\nAlready done (do not repeat):\n" + "\n".join(done)
+        user += "\nThis step failed: " + "; ".join(f"{s['text']} -> {results[str(s['id'])]['result']}" for s in failed)
+        user += "\nPlan the remaining steps, fixing the failed one."
+        args, usage = ask(planner_model, plan_tool, PLANNER_PROMPT.format(max_steps=workflow.max_plan_steps), user)
+        kept = [s for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"]
+        first = max((s["id"] for s in state["plan"]), default=0) + 1
+        steps = parse_steps(args, first, [])
+        cleared = {str(s["id"]): {"status": "dropped", "result": "replaced by a new plan", "calls": []}
+                   for s in state["plan"] if results.get(str(s["id"]), {}).get("status") != "done"}
+        return {"plan": kept + steps, "results": cleared, "replans": state.get("replans", 0) + 1, "overhead": usage}
+
+    def critic(state: PlanState) -> dict:
+        results = state.get("results") or {}
+        failed = [f"{s['text']} -> {results[str(s['id'])]['result']}" for s in state["plan"]
+                  if results.get(str(s["id"]), {}).get("status") == "failed"]
+        if failed:
+            finding = "These steps failed: " + "; ".join(failed)
+            usage: dict = {}
+        else:
+            lines = [f"- {m.name}({_short(m.artifact)}) -> {'ok' if m.status == 'success' else 'FAILED'}: "
+                     f"{str(m.content)[:160]}" for m in _this_turn(state["messages"]) if isinstance(m, ToolMessage)]
+            changes = describe_changes(state["before"], observe()) if observe and describe_changes and \
+                state.get("before") is not None else []
+            user = (f"Request: {state['request']}\nActions taken:\n" + ("\n".join(lines) or "(none)")
+                    + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes[:12]) or "(none)"))
+            args, usage = ask(critic_model, _VERDICT_TOOL, CRITIC_PROMPT, user)
+            finding = "" if args.get("done", True) is True else str(args.get("missing") or "the request is not done")
+        if not finding or state.get("refines", 0) >= workflow.max_refines:
+            return {"overhead": usage, "retry": False}
+        # failed steps are set aside (their calls stay in the history); the planner starts from what was done
+        dropped = {k: {**v, "status": "dropped"} for k, v in results.items() if v["status"] != "done"}
+        return {"reflections": [finding], "refines": state.get("refines", 0) + 1, "overhead": usage,
+                "replans": 0, "results": dropped, "retry": True}
+
+    def after_critic(state: PlanState) -> str:
+        return "planner" if state.get("retry") else "finish"
+
+    def finish(state: PlanState) -> dict:
+        results = state.get("results") or {}
+        answers = []
+        for s in state.get("plan") or []:
+            r = results.get(str(s["id"]))
+            if r and r["status"] in ("done", "failed"):
+                text = r.get("answer") or r["result"]
+                if text and text not in answers:
+                    answers.append(text if r["status"] == "done" else f"Could not {s['text'][:1].lower()}{s['text'][1:]}: {text}")
+        over = state.get("overhead") or {}
+        usage = {"input_tokens": over.get("input", 0), "output_tokens": over.get("output", 0),
+                 "total_tokens": over.get("input", 0) + over.get("output", 0),
+                 "input_token_details": {"cache_read": over.get("cached", 0)}}
+        answer = AIMessage(" ".join(answers) or "Done.", usage_metadata=usage,
+                           response_metadata={"llm_calls": over.get("llm_calls", 0)})
+        return {"messages": [answer], "plan": [], "before": None}
+
+    graph = StateGraph(PlanState)
+    graph.add_node("begin", begin)
+    graph.add_node("planner", planner)
+    graph.add_node("execute", execute)
+    graph.add_node("replan", replan)
+    graph.add_node("finish", finish)
+    graph.add_edge(START, "begin")
+    graph.add_edge("begin", "planner")
+    targets = ["execute", "replan", "finish"]
+    if workflow.refine:
+        graph.add_node("critic", critic)
+        graph.add_conditional_edges("critic", after_critic, ["planner", "finish"])
+        targets.append("critic")
+    # one routing point: parallel steps that finish together must not each dispatch the rest
+    graph.add_node("dispatch", lambda state: {})
+    for node in ("planner", "execute", "replan"):
+        graph.add_edge(node, "dispatch")
+    graph.add_conditional_edges("dispatch", route, targets)
+    graph.add_edge("finish", END)
+    return graph
+
+
+def _emit(event: dict) -> None:
+    """Send a custom stream event (for UIs) when the graph is being streamed."""
+    try:
+        from langgraph.config import get_stream_writer
+
+        get_stream_writer()(event)
+    except Exception:  # noqa: BLE001 - not streaming, or outside a run: nothing to tell
+        pass
+
+
+def _request(messages: list[AnyMessage]) -> str:
+    for m in reversed(messages):
+        if isinstance(m, HumanMessage) and m.name != FEEDBACK_NAME:
+            return str(m.content)
+    return ""
+
+
+def _this_turn(messages: list[AnyMessage]) -> list[AnyMessage]:
+    """The messages after the turn's request (steps keep their own requests out of the history)."""
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], HumanMessage) and messages[i].name != FEEDBACK_NAME:
+            return messages[i + 1:]
+    return list(messages)
+
+
+def _short(artifact: Any) -> str:
+    args = artifact.get("args") if isinstance(artifact, dict) else None
+    return ", ".join(f"{k}={v!r}" for k, v in (args or {}).items())[:160]

@@ -1,0 +1,225 @@
+"""Plan-and-execute with a scripted model: steps across apps, replan, critic retries, parallel steps."""
+
+import threading
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from agentkit import create_agent
+from agentkit.models import ScriptedChatModel
+from agentkit.models.scripted import call
+from agentkit.plan import step_outcome
+from agentkit.testing import HashEmbedder
+from agentkit.tools.loading import load_registry
+from agentkit.tools.phone import Phone, diff
+from agentkit.tools.retrieval import ToolIndex
+from agentkit.workflow import Workflow
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def index(registry):
+    return ToolIndex(registry, HashEmbedder())
+
+
+def plan(*steps):
+    return call("make_plan", steps=list(steps))
+
+
+def added(phone, before, app):
+    return [c.after for c in diff(before, phone.state()) if c.op == "added" and c.path.startswith(app + ".")]
+
+
+def test_two_steps_across_apps_run_in_order_with_one_planner_call(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Set an alarm for 7am", "Text Alice that my alarm is set for 7"),
+        call("set_alarm", time="07:00"), "Alarm set for 7:00.",
+        call("send_message", to="Alice", body="My alarm is set for 7"), "Alice knows.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Set an alarm for 7 and tell Alice")
+    assert r.error is None
+    assert [c["name"] for c in r.tool_calls] == ["set_alarm", "send_message"] and all(c["ok"] for c in r.tool_calls)
+    assert r.answer == "Alarm set for 7:00. Alice knows."
+    assert r.llm_calls == 5  # planner + two calls per step
+    assert len(added(phone, before, "clock.alarms")) == 1 and len(added(phone, before, "messages")) == 1
+    # each step's loop saw its own step as the request (and retrieved tools for it), plus what was done
+    step2 = model.calls[3]["messages"]
+    assert step2[-1].content == "Text Alice that my alarm is set for 7"
+    context = [m for m in step2 if isinstance(m, HumanMessage) and m.name == "agentkit"][0].content
+    assert "Set an alarm for 7am -> Alarm set for 7:00." in context
+    # the planner was forced to answer through make_plan
+    assert model.calls[0]["tool_choice"] == "make_plan"
+
+
+def test_a_failed_step_triggers_a_replan_and_done_steps_are_not_redone(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Set an alarm for 6:30", "Text Zed that I'm up"),
+        call("set_alarm", time="06:30"), "Alarm set.",
+        call("send_message", to="Zed", body="I'm up"), call("send_message", to="Zed Q", body="I'm up"),
+        "I could not find Zed.",
+        plan("Text Alice that I'm up"),  # the replan
+        call("send_message", to="Alice", body="I'm up"), "Sent to Alice.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Set an alarm for 6:30 and text Zed I'm up")
+    replan_prompt = model.calls[6]["messages"][-1].content
+    assert "This step failed: Text Zed that I'm up" in replan_prompt
+    assert "Already done (do not repeat):\n1. Set an alarm for 6:30 -> Alarm set." in replan_prompt
+    assert len(added(phone, before, "clock.alarms")) == 1  # not set twice
+    assert [m["name"] for m in added(phone, before, "messages")] == ["Alice Johnson"]
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 1 and r.error is None
+
+
+def test_replans_are_bounded(registry, index):
+    phone = Phone()
+    failing = [call("send_message", to="Zed", body="hi"), call("send_message", to="Zed Q", body="hi"), "No Zed."]
+    model = ScriptedChatModel(replies=[plan("Text Zed hi"), *failing, plan("Text Zed hi"), *failing])
+    agent = create_agent(model, registry, device=phone, index=index,
+                         workflow=Workflow(kind="plan", max_replans=1))
+    r = agent.run("Text Zed hi")
+    assert not model.replies  # one replan, then it stops
+    assert r.answer.startswith("Could not text Zed hi")
+
+
+def test_the_critic_retries_with_its_critique_and_keeps_the_reflection(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Text Alice that dinner is at 8"),
+        call("send_message", to="Alice", body="Dinner is at 8"), "Sent.",
+        call("verdict", done=False, missing="Bob was not told about dinner at 8"),
+        plan("Text Bob that dinner is at 8"),
+        call("send_message", to="Bob", body="Dinner is at 8"), "Sent to Bob.",
+        call("verdict", done=True, missing=""),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
+    r = agent.run("Tell Alice and Bob that dinner is at 8")
+    assert [m["name"] for m in added(phone, before, "messages")] == ["Alice Johnson", "Bob Smith"]
+    critic_prompt = model.calls[3]["messages"][-1].content
+    assert "send_message(to='Alice', body='Dinner is at 8') -> ok" in critic_prompt
+    changes = critic_prompt.split("Changes on the phone:")[1]  # the device diff is shown
+    assert "messages.m" in changes and '"body": "Dinner is at 8"' in changes
+    second_plan = model.calls[4]["messages"][-1].content
+    assert "Bob was not told about dinner at 8" in second_plan and "Already done" in second_plan
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["reflections"] == ["Bob was not told about dinner at 8"] and state["refines"] == 1
+    assert r.llm_calls == 8 and r.answer == "Sent. Sent to Bob."  # 8 replies scripted, all used
+
+
+def test_the_critic_retries_at_most_max_refines_times(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=False, missing="x"),
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=False, missing="y"),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index,
+                         workflow=Workflow(kind="plan", refine=True, max_refines=1))
+    r = agent.run("Turn on wifi")
+    assert not model.replies and r.error is None
+
+
+def test_parallel_steps_share_the_phone_without_corrupting_it(registry, index):
+    phone = Phone()
+    before = phone.state()
+    times = ["05:00", "05:10", "05:20", "05:30", "05:40", "05:50"]
+    threads = set()
+
+    def respond(messages, tools):
+        threads.add(threading.get_ident())
+        last = messages[-1]
+        if last.type == "human" and last.content.startswith("Request:"):
+            return call("make_plan", steps=[{"do": f"Set an alarm for {t}", "needs": []} for t in times])
+        if last.type == "human":
+            return call("set_alarm", time=last.content.split()[-1])
+        return "Set."
+
+    model = ScriptedChatModel(replies=[respond] * (1 + 2 * len(times)))
+    agent = create_agent(model, registry, device=phone, index=index,
+                         workflow=Workflow(kind="plan", parallel=True))
+    r = agent.run("Set six alarms")
+    alarms = added(phone, before, "clock.alarms")
+    assert sorted(a["time"] for a in alarms) == times
+    assert len({a["id"] for a in alarms}) == len(times)  # distinct ids: no lost update
+    assert len(threads) > 1  # the steps really ran at the same time
+    assert r.error is None and len(r.tool_calls) == len(times)
+
+
+def test_a_dependent_step_waits_for_the_step_it_needs(registry, index):
+    order = []
+
+    def respond(messages, tools):
+        last = messages[-1]
+        if last.type == "human" and last.content.startswith("Request:"):
+            return call("make_plan", steps=[{"do": "Set an alarm for 05:00", "needs": []},
+                                            {"do": "Text Alice about the alarm", "needs": [1]}])
+        if last.type == "human":
+            order.append(last.content)
+            if "Alice" in last.content:
+                return call("send_message", to="Alice", body="Alarm at 5")
+            return call("set_alarm", time="05:00")
+        return "Done."
+
+    model = ScriptedChatModel(replies=[respond] * 5)
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow=Workflow(kind="plan", parallel=True))
+    agent.run("Set an alarm for 5 and tell Alice")
+    assert order == ["Set an alarm for 05:00", "Text Alice about the alarm"]
+
+
+def test_a_confirmation_inside_a_step_pauses_the_plan_and_resumes_it(registry, index, tmp_path):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Set an alarm for 7am", "Text Alice that my alarm is set"),
+        call("set_alarm", time="07:00"), "Alarm set.",
+        call("send_message", to="Alice", body="Alarm set for 7"), "Alice knows.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan",
+                         confirm=lambda tool, args: tool.name == "send_message", checkpointer=tmp_path / "t.sqlite")
+    r = agent.run("Set an alarm for 7 and tell Alice")
+    assert r.pending and r.pending[0]["tool"] == "send_message"
+    assert len(added(phone, before, "clock.alarms")) == 1 and not added(phone, before, "messages")
+    r = agent.resume(r.thread_id, "approve")
+    assert r.answer == "Alarm set. Alice knows."
+    assert len(added(phone, before, "clock.alarms")) == 1  # the first step did not run again
+    assert len(added(phone, before, "messages")) == 1
+
+
+def test_step_outcome_rules():
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    ok = ToolMessage("sent", tool_call_id="1", name="send_message", status="success")
+    bad = ToolMessage("Error: no contact", tool_call_id="2", name="send_message", status="error")
+    assert step_outcome([ok, AIMessage("Sent.")], None)["status"] == "done"
+    assert step_outcome([ok, bad, AIMessage("Sorry.")], None) == {
+        "status": "failed", "result": "Error: no contact", "calls": [{"name": "send_message", "ok": True},
+                                                                    {"name": "send_message", "ok": False}],
+        "answer": "Sorry."}
+    assert step_outcome([AIMessage("It is sunny.")], None)["status"] == "done"
+    assert step_outcome([], None)["status"] == "failed"
+    assert step_outcome([ok], "step limit reached")["status"] == "failed"
+
+
+def test_a_second_turn_starts_afresh_and_its_critic_sees_only_its_own_actions(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=True, missing=""),
+        plan("Turn on bluetooth"), call("set_bluetooth", on=True), "On.", call("verdict", done=True, missing=""),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
+    first = agent.run("wifi on", thread_id="t")
+    second = agent.run("bluetooth on", thread_id="t")
+    critic_prompt = model.calls[-1]["messages"][-1].content
+    assert "set_bluetooth" in critic_prompt and "set_wifi" not in critic_prompt
+    assert "settings.wifi" not in critic_prompt  # the diff is this turn's too
+    assert [c["name"] for c in second.tool_calls] == ["set_bluetooth"] and first.answer == second.answer == "On."
+    assert second.llm_calls == 4
