@@ -48,6 +48,8 @@ class AgentState(TypedDict, total=False):
     """Why the agent stopped without an answer, if it did."""
     decisions: dict[str, dict]
     """The user's answers to confirmation prompts for the latest tool calls, by call id."""
+    brief: str
+    """Extra context for this run's system prompt (a plan step's place in the plan, a handoff's summary)."""
 
 
 @dataclass
@@ -309,6 +311,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
     def call_model(state: AgentState) -> dict:
         tools = [registry.get(n) for n in state.get("offered_tools", []) if n in registry]
         prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
+        if state.get("brief"):
+            prompt = f"{prompt}\n{state['brief']}".strip()
         messages = ([SystemMessage(prompt)] if prompt else []) + list(state["messages"])
         scores = state.get("offered_scores") or []
         must_call = (config.require_tool_above is not None and state.get("turn_llm_calls", 0) == 0

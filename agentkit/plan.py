@@ -13,6 +13,7 @@ own words. Every model call's tokens are counted in the turn's result.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Callable, TypedDict
 
 from langchain_core.language_models import BaseChatModel
@@ -170,18 +171,20 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         args = reply.tool_calls[0]["args"] if reply.tool_calls else {}
         return args, _usage(reply)
 
-    def parse_steps(args: dict, first_id: int, done_ids: list[int]) -> list[dict]:
+    def parse_steps(args: dict, first_id: int, done: list[dict] = ()) -> list[dict]:
+        """The planner's steps with ids from ``first_id``, less any that repeats a ``done`` step."""
         steps = []
         for raw in list(args.get("steps") or [])[: workflow.max_plan_steps]:
             text = (raw.get("do") if isinstance(raw, dict) else raw) or ""
-            if not isinstance(text, str) or not text.strip():
+            # a small planner often lists done steps again: running them twice would corrupt state
+            if not isinstance(text, str) or not text.strip() or any(_same_step(text, d["text"]) for d in done):
                 continue
             sid = first_id + len(steps)
             if workflow.parallel and isinstance(raw, dict):
                 needs = [first_id + n - 1 for n in raw.get("needs") or [] if isinstance(n, int) and 1 <= n <= len(steps)]
             else:
                 needs = [sid - 1] if steps else []
-            steps.append({"id": sid, "text": text.strip(), "depends_on": sorted({*needs, *done_ids} - {sid})})
+            steps.append({"id": sid, "text": text.strip(), "depends_on": sorted(set(needs) - {sid})})
         return steps
 
     def done_lines(state: PlanState) -> list[str]:
@@ -210,7 +213,9 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         args, usage = ask(planner_model, plan_tool, PLANNER_PROMPT.format(max_steps=workflow.max_plan_steps), user)
         kept = [s for s in state.get("plan") or [] if results.get(str(s["id"]), {}).get("status") == "done"]
         first = max((s["id"] for s in state.get("plan") or []), default=0) + 1
-        steps = parse_steps(args, first, []) or [{"id": first, "text": state["request"], "depends_on": []}]
+        steps = parse_steps(args, first, kept)
+        if not steps and not kept:  # no usable plan: the request is the one step
+            steps = [{"id": first, "text": state["request"], "depends_on": []}]
         return {"plan": kept + steps, "overhead": usage, "retry": False}
 
     def ready(state: PlanState) -> list[dict]:
@@ -232,13 +237,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     def execute(payload: dict, config: RunnableConfig) -> dict:
         step = payload["step"]
         _emit({"kind": "step", "node": "execute", "step": step["id"], "text": step["text"]})
-        context = f'The user asked: "{payload["request"]}". You are doing one step of it.'
+        # in the system prompt, not a user message: a small model answers a second user message
+        brief = f'This is one step of the user\'s request "{payload["request"]}"; do only this step.'
         if payload["done"]:
-            context += " Done so far:\n" + "\n".join(payload["done"])
-        inputs = [HumanMessage(context, name=FEEDBACK_NAME), HumanMessage(step["text"])]
+            brief += " Done so far:\n" + "\n".join(payload["done"])
+        inputs = [HumanMessage(step["text"])]
         error = None
         try:
-            final = executor.invoke({"messages": inputs}, {**config, **step_limit})
+            final = executor.invoke({"messages": inputs, "brief": brief}, {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
             from langgraph.errors import GraphInterrupt
 
@@ -262,7 +268,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         args, usage = ask(planner_model, plan_tool, PLANNER_PROMPT.format(max_steps=workflow.max_plan_steps), user)
         kept = [s for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"]
         first = max((s["id"] for s in state["plan"]), default=0) + 1
-        steps = parse_steps(args, first, [])
+        steps = parse_steps(args, first, kept)
         cleared = {str(s["id"]): {"status": "dropped", "result": "replaced by a new plan", "calls": []}
                    for s in state["plan"] if results.get(str(s["id"]), {}).get("status") != "done"}
         return {"plan": kept + steps, "results": cleared, "replans": state.get("replans", 0) + 1, "overhead": usage}
@@ -347,6 +353,12 @@ def _request(messages: list[AnyMessage]) -> str:
         if isinstance(m, HumanMessage) and m.name != FEEDBACK_NAME:
             return str(m.content)
     return ""
+
+
+def _same_step(a: str, b: str) -> bool:
+    """Whether two step texts ask for the same thing (most of their words shared)."""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.8
 
 
 def _this_turn(messages: list[AnyMessage]) -> list[AnyMessage]:

@@ -52,8 +52,9 @@ def test_two_steps_across_apps_run_in_order_with_one_planner_call(registry, inde
     # each step's loop saw its own step as the request (and retrieved tools for it), plus what was done
     step2 = model.calls[3]["messages"]
     assert step2[-1].content == "Text Alice that my alarm is set for 7"
-    context = [m for m in step2 if isinstance(m, HumanMessage) and m.name == "agentkit"][0].content
-    assert "Set an alarm for 7am -> Alarm set for 7:00." in context
+    assert [m.type for m in step2] == ["system", "human"]  # the context rides in the system prompt
+    assert "Set an alarm for 7am -> Alarm set for 7:00." in step2[0].content
+    assert "Set an alarm for 7 and tell Alice" in step2[0].content
     # the planner was forced to answer through make_plan
     assert model.calls[0]["tool_choice"] == "make_plan"
 
@@ -120,12 +121,23 @@ def test_the_critic_retries_at_most_max_refines_times(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
         plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=False, missing="x"),
-        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=False, missing="y"),
+        plan("Turn on bluetooth"), call("set_bluetooth", on=True), "On.", call("verdict", done=False, missing="y"),
     ])
     agent = create_agent(model, registry, device=phone, index=index,
                          workflow=Workflow(kind="plan", refine=True, max_refines=1))
     r = agent.run("Turn on wifi")
-    assert not model.replies and r.error is None
+    assert not model.replies and r.error is None  # the second "not done" ends the turn
+
+
+def test_a_retry_that_only_repeats_done_steps_runs_nothing_again(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=False, missing="x"),
+        plan("Turn on wifi"), call("verdict", done=True, missing=""),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
+    r = agent.run("Turn on wifi")
+    assert not model.replies and [c["name"] for c in r.tool_calls] == ["set_wifi"]
 
 
 def test_parallel_steps_share_the_phone_without_corrupting_it(registry, index):
@@ -223,3 +235,19 @@ def test_a_second_turn_starts_afresh_and_its_critic_sees_only_its_own_actions(re
     assert "settings.wifi" not in critic_prompt  # the diff is this turn's too
     assert [c["name"] for c in second.tool_calls] == ["set_bluetooth"] and first.answer == second.answer == "On."
     assert second.llm_calls == 4
+
+
+def test_a_replan_that_repeats_a_done_step_does_not_run_it_again(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Set an alarm for 6:30", "Text Zed that I'm up"),
+        call("set_alarm", time="06:30"), "Alarm set.",
+        call("send_message", to="Zed", body="I'm up"), call("send_message", to="Zed Q", body="I'm up"), "No Zed.",
+        plan("Set an alarm for 6:30", "Text Alice that I'm up"),  # the alarm again
+        call("send_message", to="Alice", body="I'm up"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    agent.run("Set an alarm for 6:30 and text Zed I'm up")
+    assert not model.replies
+    assert len(added(phone, before, "clock.alarms")) == 1

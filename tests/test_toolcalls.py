@@ -78,3 +78,24 @@ def test_runaway_string_is_closed_where_the_model_meant_to_stop():
     assert json.loads(_close_runaway_string('{"city": "Rome}}</tool_call>  # 1.1.1.1')) == {"city": "Rome"}
     assert json.loads(_close_runaway_string('{"to": "Bob", "body": "hi there}')) == {"to": "Bob", "body": "hi there"}
     assert _close_runaway_string('{"city": "Rome and on and on') is None
+
+
+def test_arrays_get_a_bound_in_the_grammar_schema():
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    from agentkit.models.llamacpp import _MAX_ARRAY_ITEMS, _bounded
+
+    schema = {"type": "object", "properties": {
+        "days": {"type": "array", "items": {"type": "string", "enum": ["monday", "friday"]}},
+        "steps": {"type": "array", "items": {"type": "object", "properties": {
+            "needs": {"type": "array", "items": {"type": "integer"}}}}, "maxItems": 3},
+        "many": {"type": "array", "minItems": 20}}}
+    out = _bounded(schema)
+    props = out["properties"]
+    assert props["days"]["maxItems"] == _MAX_ARRAY_ITEMS and props["steps"]["maxItems"] == 3
+    assert props["steps"]["items"]["properties"]["needs"]["items"] == {"type": "integer"}
+    assert props["steps"]["items"]["properties"]["needs"]["maxItems"] == _MAX_ARRAY_ITEMS
+    assert props["many"]["maxItems"] == 20  # never below minItems
+    assert "maxItems" not in schema["properties"]["days"]  # the caller's schema is untouched
+    unbounded, bounded = json_schema_to_gbnf(json.dumps(schema)), json_schema_to_gbnf(json.dumps(out))
+    assert unbounded != bounded

@@ -63,6 +63,23 @@ def _tool_schema(t: Any) -> dict:
     return convert_to_openai_tool(t)["function"]
 
 
+_MAX_ARRAY_ITEMS = 12
+"""Items an array may hold under a grammar when its schema sets no ``maxItems``: without a bound a
+small model can repeat an enum value ("friday", "monday", ...) until the context is full."""
+
+
+def _bounded(schema: Any) -> Any:
+    """``schema`` with ``maxItems`` on every array that lacks one (a copy; nested schemas too)."""
+    if isinstance(schema, list):
+        return [_bounded(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _bounded(v) for k, v in schema.items()}
+    if out.get("type") == "array" and "maxItems" not in out:
+        out["maxItems"] = max(_MAX_ARRAY_ITEMS, int(out.get("minItems", 0)))
+    return out
+
+
 class LlamaCppChatModel(BaseChatModel):
     """A GGUF model run in-process by llama-cpp-python.
 
@@ -160,6 +177,7 @@ class LlamaCppChatModel(BaseChatModel):
         """A fresh grammar filter for JSON following ``schema`` (GBNF text is cached)."""
         from llama_cpp.llama_grammar import json_schema_to_gbnf
 
+        schema = _bounded(schema)
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammar_cache:
             try:
