@@ -50,6 +50,9 @@ class AgentState(TypedDict, total=False):
     """The user's answers to confirmation prompts for the latest tool calls, by call id."""
     brief: str
     """Extra context for this run's system prompt (a plan step's place in the plan, a handoff's summary)."""
+    earlier: list[ToolMessage]
+    """Calls made for the same request outside this loop (earlier plan steps, other agents): repeating
+    one of their state changes is blocked as a repeat within the loop is."""
 
 
 @dataclass
@@ -204,8 +207,9 @@ def _same_effect(name: str, args: dict, earlier: dict) -> bool:
 
 
 def _turn_calls(state: AgentState) -> list[ToolMessage]:
-    """Tool messages of the current turn that record a call (artifact ``{"name", "args"}``)."""
-    return [m for m in state["messages"][state.get("turn_start", 0):]
+    """Tool messages of the current turn that record a call (artifact ``{"name", "args"}``), after
+    those made for the same request outside this loop."""
+    return [m for m in [*(state.get("earlier") or []), *state["messages"][state.get("turn_start", 0):]]
             if isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "name" in m.artifact]
 
 

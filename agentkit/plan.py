@@ -120,7 +120,9 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
     succeeded or it answered without needing a call; it failed when its last
     call failed, the loop hit a limit, or it ended with nothing.
     """
-    tool_msgs = [m for m in messages if isinstance(m, ToolMessage)]
+    # a blocked repeat ("already done") is neither a failure nor news: judge by the real calls
+    tool_msgs = [m for m in messages if isinstance(m, ToolMessage)
+                 and not (isinstance(m.artifact, dict) and "done_before" in m.artifact)]
     answer = next((str(m.content).strip() for m in reversed(messages)
                    if isinstance(m, AIMessage) and not m.tool_calls and str(m.content).strip()), "")
     calls = [{"name": m.name, "ok": m.status == "success"} for m in tool_msgs]
@@ -232,7 +234,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             return "critic" if workflow.refine else "finish"
         if not workflow.parallel:
             steps = steps[:1]
-        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state)}) for s in steps]
+        earlier = [m for m in _this_turn(state["messages"]) if isinstance(m, ToolMessage) and m.status == "success"
+                   and m.name in registry and registry.get(m.name).changes_state]
+        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier})
+                for s in steps]
 
     def execute(payload: dict, config: RunnableConfig) -> dict:
         step = payload["step"]
@@ -244,7 +249,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         inputs = [HumanMessage(step["text"])]
         error = None
         try:
-            final = executor.invoke({"messages": inputs, "brief": brief}, {**config, **step_limit})
+            final = executor.invoke({"messages": inputs, "brief": brief, "earlier": payload.get("earlier") or []},
+                                    {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
             from langgraph.errors import GraphInterrupt
 

@@ -32,7 +32,7 @@ from langgraph.graph.message import add_messages
 
 from agentkit.errors import ConfigurationError
 from agentkit.graph import AgentConfig, build_graph
-from agentkit.plan import _emit, _request, _usage, step_outcome
+from agentkit.plan import _emit, _request, _this_turn, _usage, step_outcome
 from agentkit.tools.registry import Tool, ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -247,8 +247,10 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         name, task = state["active"], state["task"]
         _emit({"kind": "step", "node": name, "text": task})
         past = list(state.get("handoffs") or [])
-        final = loops[name].invoke({"messages": [HumanMessage(task)], "brief": _summary(state["request"], past)},
-                                   {**config, **recursion})
+        earlier = [m for m in _this_turn(state.get("messages") or []) if isinstance(m, ToolMessage)
+                   and m.status == "success" and m.name in registry and registry.get(m.name).changes_state]
+        final = loops[name].invoke({"messages": [HumanMessage(task)], "brief": _summary(state["request"], past),
+                                    "earlier": earlier}, {**config, **recursion})
         produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]
         outcome = step_outcome(produced, final.get("error"))
         passed = next((m for m in reversed(produced) if isinstance(m, ToolMessage) and m.status == "success"

@@ -71,15 +71,19 @@ def main() -> None:
             "median_s": statistics.median(r.seconds for r in runs), "wall_s": time.perf_counter() - t0,
         })
         print(f"{workflow}: {rows[-1]['passed']}/{len(runs)} passed, wall {rows[-1]['wall_s']:.0f} s", flush=True)
+        table(rows, f"{args.suite}: {len(tasks)} tasks (every {args.every}), model {args.model}")
 
+
+def table(rows: list[dict], title: str) -> None:
+    """The rows so far, with ratios to the first (the baseline)."""
     base = rows[0]
-    print(f"\n{args.suite}: {len(tasks)} tasks (every {args.every}), model {args.model}, baseline {base['workflow']}")
+    print(f"\n{title}, baseline {base['workflow']}")
     print(f"{'workflow':<12} {'success':>8} {'LLM calls':>10} {'prompt tok':>11} {'evaluated':>10} {'median s':>9}"
           f"   {'x calls':>7} {'x prompt':>8} {'x time':>7}")
     for r in rows:
         print(f"{r['workflow']:<12} {r['passed'] / r['n']:>8.3f} {r['calls']:>10.1f} {r['prompt']:>11.0f} "
               f"{r['evaluated']:>10.0f} {r['median_s']:>9.1f}   {r['calls'] / base['calls']:>7.2f} "
-              f"{r['prompt'] / base['prompt']:>8.2f} {r['median_s'] / base['median_s']:>7.2f}")
+              f"{r['prompt'] / base['prompt']:>8.2f} {r['median_s'] / base['median_s']:>7.2f}", flush=True)
 
 
 if __name__ == "__main__":

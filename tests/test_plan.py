@@ -206,6 +206,16 @@ def test_a_confirmation_inside_a_step_pauses_the_plan_and_resumes_it(registry, i
     assert len(added(phone, before, "messages")) == 1
 
 
+def test_step_outcome_ignores_blocked_repeats():
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    ok = ToolMessage("created", tool_call_id="1", name="create_reminder", status="success",
+                     artifact={"name": "create_reminder", "args": {}})
+    blocked = ToolMessage("Already done, not repeated.", tool_call_id="2", name="complete_reminder", status="error",
+                          artifact={"name": "complete_reminder", "args": {}, "done_before": "created"})
+    assert step_outcome([ok, blocked, AIMessage("Done.")], None)["status"] == "done"
+
+
 def test_step_outcome_rules():
     from langchain_core.messages import AIMessage, ToolMessage
 
@@ -251,3 +261,20 @@ def test_a_replan_that_repeats_a_done_step_does_not_run_it_again(registry, index
     agent.run("Set an alarm for 6:30 and text Zed I'm up")
     assert not model.replies
     assert len(added(phone, before, "clock.alarms")) == 1
+
+
+def test_a_later_step_cannot_redo_an_earlier_step_s_state_change(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Remind me to pack an umbrella", "Make sure the umbrella reminder exists"),
+        call("create_reminder", title="Pack an umbrella"), "Reminder set.",
+        call("create_reminder", title="Pack an umbrella"), "It exists.",  # the second step tries again
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Remind me to pack an umbrella")
+    assert len(added(phone, before, "reminders")) == 1
+    # the repeat was caught before it ran (the model was asked for prose instead), and it is no failure
+    assert [c["name"] for c in r.tool_calls] == ["create_reminder"]
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 0 and not model.replies and r.answer == "Reminder set. It exists."
