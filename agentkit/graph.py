@@ -7,7 +7,6 @@ declare them.
 
 from __future__ import annotations
 
-import json
 import operator
 import re
 from dataclasses import dataclass, field

@@ -1,6 +1,5 @@
 """The ReAct graph with a scripted model: happy path, bad input, limits, checkpoints."""
 
-import json
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentkit.errors import ToolArgumentError
-from agentkit.tools.phone import Phone, default_seed
+from agentkit.tools.phone import default_seed
 from agentkit.tools.phone.apps import FIRST_TOOLS, MORE_TOOLS, TOOLS
 from agentkit.tools.phone.seed import MORE_APPS
 from agentkit.tools.registry import Tool

@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-from langchain_core.messages import HumanMessage
 
 from agentkit import create_agent
 from agentkit.models import ScriptedChatModel

@@ -1,7 +1,6 @@
 """Multi-agent handoff with a scripted model: supervisor and swarm, summaries, loop detection."""
 
 import pytest
-from langchain_core.messages import HumanMessage
 
 from agentkit import create_agent
 from agentkit.models import ScriptedChatModel

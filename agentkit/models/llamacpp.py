@@ -29,21 +29,20 @@ import json
 import os
 import re
 import threading
-import time
 import weakref
-from typing import Any, Callable, Generator, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Generator, Iterator, Sequence
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from agentkit.errors import ConfigurationError, ModelLoadError
 from agentkit.models._decode import DecodeStats, GrammarFilter, decode, decode_steps
 from agentkit.models._prompt import PromptRenderer
+from agentkit.models._streaming import _ProseStream, _drain, _relay, _token_reporter
 from agentkit.models._toolcalls import looks_like_tool_call_start, parse_reply
 
 __all__ = ["LlamaCppChatModel", "ContextWindowError"]
@@ -409,106 +408,6 @@ class LlamaCppChatModel(BaseChatModel):
             usage_metadata=usage,
             response_metadata=meta,
         )
-
-
-def _token_reporter(run_manager: CallbackManagerForLLMRun) -> Callable[[str], None]:
-    """A function reporting prose pieces to LangChain's callbacks (LangGraph's "messages" mode listens)."""
-    run_id = f"{LC_ID_PREFIX}-{run_manager.run_id}"
-
-    def report(piece: str) -> None:
-        run_manager.on_llm_new_token(piece, chunk=ChatGenerationChunk(message=AIMessageChunk(content=piece, id=run_id)))
-
-    return report
-
-
-_T = TypeVar("_T")
-
-
-def _relay(steps: Generator[None, None, _T], pending: list[str]) -> Generator[str, None, _T]:
-    """Run decoding ``steps``, yielding after each step the pieces it left in ``pending``."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            yield from _drain(pending)
-            return done.value
-        yield from _drain(pending)
-
-
-def _drain(pending: list[str]) -> Iterator[str]:
-    while pending:
-        yield pending.pop(0)
-
-
-_MARKERS = ("<tool_call>", "```", "{")
-
-
-class _ProseStream:
-    """Passes on the prose of a reply while it decodes, never more than the final content.
-
-    Every piece sent is a prefix of the reply's final ``content``: leading and
-    trailing whitespace and a possibly unfinished character are held back, and
-    sending ends at a stop string, or, for a reply parsed for tool calls
-    (``parsed``), where a call may begin. :meth:`finish` sends the rest. A
-    parsed reply that starts with whitespace or ``[`` is sent only at the end
-    (the parser may strip it or take it all as a call). Pieces wait in
-    :attr:`pending` until the caller takes them.
-
-    Args:
-        parsed: Whether the reply is parsed for tool calls (content kept as is) or stripped.
-        stops: Stop strings; the reply is cut at the first.
-    """
-
-    def __init__(self, *, parsed: bool, stops: Sequence[str] = ()) -> None:
-        self.pending: list[str] = []
-        """Pieces sent and not yet taken."""
-        self._parsed = parsed
-        self._stops = list(stops)
-        self._hold = max((len(s) for s in self._stops), default=1) - 1
-        self._closed = False
-        self.sent = ""
-        """What was passed on so far."""
-
-    def update(self, text: str) -> None:
-        """Pass on what is new and certain in ``text``, the whole reply decoded so far."""
-        if self._closed or not text:
-            return
-        if self._stops and any(s in text for s in self._stops):
-            self._closed = True
-            return
-        if self._parsed:
-            if text[0].isspace() or text[0] == "[" or looks_like_tool_call_start(text):
-                self._closed = True
-                return
-            cut = min((i for i in (text.find(m) for m in _MARKERS) if i >= 0), default=-1)
-            if cut >= 0:
-                text, self._closed = text[:cut], True
-            else:
-                text = text[: len(text) - _partial_marker(text)]
-        else:
-            text = text.lstrip()
-        if self._hold:
-            text = text[: max(0, len(text) - self._hold)]
-        text = text.rstrip("\ufffd").rstrip()
-        if len(text) > len(self.sent) and text.startswith(self.sent):
-            self.pending.append(text[len(self.sent):])
-            self.sent = text
-
-    def finish(self, content: Any) -> None:
-        """Pass on the rest of the final ``content``."""
-        self._closed = True
-        if isinstance(content, str) and len(content) > len(self.sent) and content.startswith(self.sent):
-            self.pending.append(content[len(self.sent):])
-            self.sent = content
-
-
-def _partial_marker(text: str) -> int:
-    """Length of the end of ``text`` that could be the start of a tool-call marker."""
-    for k in range(min(len(text), len(_MARKERS[0]) - 1), 0, -1):
-        tail = text[-k:]
-        if any(m.startswith(tail) for m in _MARKERS):
-            return k
-    return 0
 
 
 def _close_quietly(ref: Any) -> None:
