@@ -234,8 +234,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             return "critic" if workflow.refine else "finish"
         if not workflow.parallel:
             steps = steps[:1]
-        earlier = [m for m in _this_turn(state["messages"]) if isinstance(m, ToolMessage) and m.status == "success"
-                   and m.name in registry and registry.get(m.name).changes_state]
+        earlier = _state_changes(_this_turn(state["messages"]), registry)
         return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier})
                 for s in steps]
 
@@ -314,12 +313,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 text = r.get("answer") or r["result"]
                 if text and text not in answers:
                     answers.append(text if r["status"] == "done" else f"Could not {s['text'][:1].lower()}{s['text'][1:]}: {text}")
-        over = state.get("overhead") or {}
-        usage = {"input_tokens": over.get("input", 0), "output_tokens": over.get("output", 0),
-                 "total_tokens": over.get("input", 0) + over.get("output", 0),
-                 "input_token_details": {"cache_read": over.get("cached", 0)}}
-        answer = AIMessage(" ".join(answers) or "Done.", usage_metadata=usage,
-                           response_metadata={"llm_calls": over.get("llm_calls", 0)})
+        answer = _answer_with_overhead(" ".join(answers) or "Done.", state.get("overhead") or {})
         return {"messages": [answer], "plan": [], "before": None}
 
     graph = StateGraph(PlanState)
@@ -365,6 +359,21 @@ def _same_step(a: str, b: str) -> bool:
     """Whether two step texts ask for the same thing (most of their words shared)."""
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.8
+
+
+def _answer_with_overhead(text: str, over: dict) -> AIMessage:
+    """The turn's final answer, carrying the usage of the calls made outside any ReAct loop
+    (planner, critic, supervisor), so that the turn's result counts them."""
+    usage = {"input_tokens": over.get("input", 0), "output_tokens": over.get("output", 0),
+             "total_tokens": over.get("input", 0) + over.get("output", 0),
+             "input_token_details": {"cache_read": over.get("cached", 0)}}
+    return AIMessage(text, usage_metadata=usage, response_metadata={"llm_calls": over.get("llm_calls", 0)})
+
+
+def _state_changes(messages: list[AnyMessage], registry: ToolRegistry) -> list[ToolMessage]:
+    """The successful calls among ``messages`` that changed state (what a later loop must not redo)."""
+    return [m for m in messages if isinstance(m, ToolMessage) and m.status == "success"
+            and m.name in registry and registry.get(m.name).changes_state]
 
 
 def _this_turn(messages: list[AnyMessage]) -> list[AnyMessage]:

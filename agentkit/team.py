@@ -32,7 +32,9 @@ from langgraph.graph.message import add_messages
 
 from agentkit.errors import ConfigurationError
 from agentkit.graph import AgentConfig, build_graph
-from agentkit.plan import _emit, _request, _this_turn, _usage, step_outcome
+from agentkit.plan import (
+    _add_usage, _answer_with_overhead, _emit, _request, _state_changes, _this_turn, _usage, step_outcome,
+)
 from agentkit.tools.registry import Tool, ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -223,7 +225,7 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             return {"error": f"the supervisor made {workflow.max_handoffs + 1} decisions without finishing",
                     "active": None}
         reply = boss_model.bind_tools(boss_tools, tool_choice="required").invoke(boss)
-        usage = _add(state.get("overhead") or {}, _usage(reply))
+        usage = _add_usage(state.get("overhead") or {}, _usage(reply))
         if not reply.tool_calls:
             return {"boss": [*boss, reply], "overhead": usage, "answer": str(reply.content).strip() or None,
                     "active": None}
@@ -247,8 +249,7 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         name, task = state["active"], state["task"]
         _emit({"kind": "step", "node": name, "text": task})
         past = list(state.get("handoffs") or [])
-        earlier = [m for m in _this_turn(state.get("messages") or []) if isinstance(m, ToolMessage)
-                   and m.status == "success" and m.name in registry and registry.get(m.name).changes_state]
+        earlier = _state_changes(_this_turn(state.get("messages") or []), registry)
         final = loops[name].invoke({"messages": [HumanMessage(task)], "brief": _summary(state["request"], past),
                                     "earlier": earlier}, {**config, **recursion})
         produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]
@@ -275,13 +276,8 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         return update
 
     def finish(state: TeamState) -> dict:
-        over = state.get("overhead") or {}
-        usage = {"input_tokens": over.get("input", 0), "output_tokens": over.get("output", 0),
-                 "total_tokens": over.get("input", 0) + over.get("output", 0),
-                 "input_token_details": {"cache_read": over.get("cached", 0)}}
         answer = state.get("answer") or ("" if state.get("error") else "Done.")
-        return {"messages": [AIMessage(answer, usage_metadata=usage, response_metadata={"llm_calls": over.get("llm_calls", 0)})],
-                "boss": [], "overhead": {}}
+        return {"messages": [_answer_with_overhead(answer, state.get("overhead") or {})], "boss": [], "overhead": {}}
 
     graph = StateGraph(TeamState)
     graph.add_node("begin", begin)
@@ -314,7 +310,3 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         for s in members:
             graph.add_edge(s.name, "supervisor")
     return graph
-
-
-def _add(a: dict, b: dict) -> dict:
-    return {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
