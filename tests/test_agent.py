@@ -9,19 +9,8 @@ from agentkit.errors import ModelLoadError
 from agentkit.models import ScriptedChatModel
 from agentkit.models.scripted import call
 from agentkit.testing import HashEmbedder
-from agentkit.tools.loading import load_registry
 from agentkit.tools.phone import Phone, diff
 from agentkit.tools.retrieval import ToolIndex
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry()
-
-
-@pytest.fixture(scope="module")
-def index(registry):
-    return ToolIndex(registry, HashEmbedder())
 
 
 def make(replies, registry, index, phone, **kw):

@@ -10,20 +10,7 @@ from agentkit import create_agent
 from agentkit.errors import ConfigurationError
 from agentkit.models import ScriptedChatModel
 from agentkit.models.scripted import call
-from agentkit.testing import HashEmbedder
-from agentkit.tools.loading import load_registry
 from agentkit.tools.phone import Phone, diff
-from agentkit.tools.retrieval import ToolIndex
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry()
-
-
-@pytest.fixture(scope="module")
-def index(registry):
-    return ToolIndex(registry, HashEmbedder())
 
 
 def agent_for(replies, registry, index, phone, **kw):

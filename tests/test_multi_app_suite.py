@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 
 from agentkit.errors import ConfigurationError
-from agentkit.evals import Task, judge, load_suite, parse_suite, reference_solver
+from agentkit.evals import Task, judge, load_suite, parse_suite
 from agentkit.evals.runner import apply_setup
 from agentkit.evals.tasks import Confirmation
 from agentkit.tools.phone import TOOLS, Phone, default_registry
@@ -85,19 +85,7 @@ def test_mix_of_call_counts_and_every_app_covered() -> None:
 # ---------------------------------------------------------------- reference solutions
 
 
-def test_reference_solver_passes_every_state_check() -> None:
-    solve = reference_solver(SUITE)
-    problems = []
-    for task in SUITE.tasks:
-        phone = Phone()
-        apply_setup(phone, task)
-        initial = phone.state()
-        result = solve(phone, task.instruction)
-        verdict = judge(dataclasses.replace(task, answer=None), initial, phone.state(), None)
-        phone.close()
-        if result.error or not verdict.passed:
-            problems.append(f"{task.id}: {result.error or verdict.reason}")
-    assert not problems, "\n".join(problems)
+# (every solution reaching its own expected state: test_evals.py, for every shipped suite)
 
 
 def test_doing_nothing_fails_every_task() -> None:

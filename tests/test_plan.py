@@ -2,27 +2,13 @@
 
 import threading
 
-import pytest
 
 from agentkit import create_agent
 from agentkit.models import ScriptedChatModel
 from agentkit.models.scripted import call
 from agentkit.plan import step_outcome
-from agentkit.testing import HashEmbedder
-from agentkit.tools.loading import load_registry
 from agentkit.tools.phone import Phone, diff
-from agentkit.tools.retrieval import ToolIndex
 from agentkit.workflow import Workflow
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry()
-
-
-@pytest.fixture(scope="module")
-def index(registry):
-    return ToolIndex(registry, HashEmbedder())
 
 
 def plan(*steps):

@@ -23,21 +23,8 @@ from agentkit.models import ScriptedChatModel
 from agentkit.models._toolcalls import parse_reply
 from agentkit.models.llamacpp import _ProseStream
 from agentkit.models.scripted import call
-from agentkit.testing import HashEmbedder
 from agentkit.tools import tool
-from agentkit.tools.loading import load_registry
 from agentkit.tools.phone import Phone
-from agentkit.tools.retrieval import ToolIndex
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry()
-
-
-@pytest.fixture(scope="module")
-def index(registry):
-    return ToolIndex(registry, HashEmbedder())
 
 
 def script():

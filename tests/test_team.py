@@ -1,26 +1,12 @@
 """Multi-agent handoff with a scripted model: supervisor and swarm, summaries, loop detection."""
 
-import pytest
 
 from agentkit import create_agent
 from agentkit.models import ScriptedChatModel
 from agentkit.models.scripted import call
 from agentkit.team import PHONE_TEAM, handoff_loop
-from agentkit.testing import HashEmbedder
-from agentkit.tools.loading import load_registry
 from agentkit.tools.phone import Phone, diff
-from agentkit.tools.retrieval import ToolIndex
 from agentkit.workflow import Workflow
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry()
-
-
-@pytest.fixture(scope="module")
-def index(registry):
-    return ToolIndex(registry, HashEmbedder())
 
 
 def added(phone, before, app):

@@ -11,10 +11,7 @@ import pytest
 
 from agentkit import create_agent
 from agentkit.models import ScriptedChatModel
-from agentkit.testing import HashEmbedder
-from agentkit.tools.loading import load_registry
 from agentkit.tools.phone import Phone
-from agentkit.tools.retrieval import ToolIndex
 from agentkit.workflow import Workflow
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -28,16 +25,6 @@ CONFIGURATIONS = {
     "supervisor": dict(workflow="supervisor"),
     "swarm": dict(workflow="swarm"),
 }
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry()
-
-
-@pytest.fixture(scope="module")
-def index(registry):
-    return ToolIndex(registry, HashEmbedder())
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
