@@ -75,8 +75,9 @@ class AgentConfig:
     (the model fills in the arguments). None lets the model pick among all offered tools."""
     one_change_per_record: bool = True
     """A state-changing call whose target (first required text argument) names something an
-    earlier successful change of the same app this turn named is not run: small models go on
-    to complete the reminder they just created or move an event again and again."""
+    earlier successful change of the same app in this loop named is not run: small models go on
+    to complete the reminder they just created or move an event again and again. Changes made by
+    earlier plan steps (``earlier``) do not count here; exact repeats of them are still refused."""
     prune_ungrounded: bool = True
     """Drop optional text arguments the request and results never mention (small models invent them)."""
     retry_after_error: bool = True
@@ -208,8 +209,11 @@ def _same_effect(name: str, args: dict, earlier: dict) -> bool:
 def _turn_calls(state: AgentState) -> list[ToolMessage]:
     """Tool messages of the current turn that record a call (artifact ``{"name", "args"}``), after
     those made for the same request outside this loop."""
-    return [m for m in [*(state.get("earlier") or []), *state["messages"][state.get("turn_start", 0):]]
-            if isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "name" in m.artifact]
+    return [*_calls_in(state.get("earlier") or []), *_calls_in(state["messages"][state.get("turn_start", 0):])]
+
+
+def _calls_in(messages: list) -> list[ToolMessage]:
+    return [m for m in messages if isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "name" in m.artifact]
 
 
 def _find_repeat(name: str, args: dict, made: list[ToolMessage], *, exact: bool) -> ToolMessage | None:
@@ -338,19 +342,39 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 and len(scores) > 1 and scores[0] - scores[1] >= config.sole_tool_margin and tools):
             choice = tools[0].name
         bound = model.bind_tools(tools, tool_choice=choice) if tools else model
-        reply = _as_ai(bound.invoke(messages))
+        seen = request + "\n" + "\n".join(str(m.content) for m in made)
+
+        def ask(prompt: list) -> tuple[AIMessage, list[ToolMessage | None]]:
+            """The model's reply (optional arguments pruned) and, per call, the earlier call it repeats."""
+            reply = _as_ai(bound.invoke(prompt))
+            if config.prune_ungrounded and reply.tool_calls:
+                fixed = [{**c, "args": prune_ungrounded(c["args"], registry.get(c["name"]).parameters, seen)}
+                         if c["name"] in registry else c for c in reply.tool_calls]
+                if fixed != reply.tool_calls:
+                    reply = reply.model_copy(update={"tool_calls": fixed})
+            return reply, [_find_repeat(c["name"], c["args"], made, exact=not _changes_state(c["name"]))
+                           for c in reply.tool_calls]
+
+        reply, repeats = ask(messages)
         calls = 1
-        if config.prune_ungrounded and reply.tool_calls:
-            seen = request + "\n" + "\n".join(str(m.content) for m in made)
-            fixed = [{**c, "args": prune_ungrounded(c["args"], registry.get(c["name"]).parameters, seen)}
-                     if c["name"] in registry else c for c in reply.tool_calls]
-            if fixed != reply.tool_calls:
-                reply = reply.model_copy(update={"tool_calls": fixed})
-        repeats = [_find_repeat(c["name"], c["args"], made, exact=not _changes_state(c["name"]))
-                   for c in reply.tool_calls]
+        first_failure = sum(m.status == "error" for m in made) == 1
+        if (config.retry_after_error and tools and repeats and all(repeats) and first_failure
+                and all(r.status == "error" and _retryable(r) for r in repeats)):
+            # the very call that just failed, again: point at the error once before giving up on it
+            failed = repeats[-1]
+            hint = HumanMessage(
+                f"That exact call already failed: {failed.content} Call {failed.artifact['name']} again with "
+                "arguments taken from that message (such as one of the names it lists), or, if it cannot be "
+                "done, tell me why in one sentence.", name=FEEDBACK_NAME)
+            second, repeats = ask([*messages, hint])
+            reply, calls = _merge_usage(second, reply), calls + 1
         if tools and repeats and all(repeats):
             # small models repeat a call whose outcome they already have: ask again, prose only
-            retry = _as_ai(model.bind_tools(tools, tool_choice="none").invoke(messages))
+            prose = messages
+            if all(r.status == "error" for r in repeats):  # (not "to fix the call, ..." to the user)
+                prose = [*messages, HumanMessage("That call failed. Tell me in one sentence what could not be "
+                                                 "done and why.", name=FEEDBACK_NAME)]
+            retry = _as_ai(model.bind_tools(tools, tool_choice="none").invoke(prose))
             calls += 1
             if retry.tool_calls or retry.invalid_tool_calls or not str(retry.content).strip():
                 # still no prose: report the outcome the model already has
@@ -401,7 +425,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
                 if _changes_state(call["name"]) else None
             if earlier is None and config.one_change_per_record and _changes_state(call["name"]):
-                earlier = _changed_same_record(registry.get(call["name"]), call["args"], made, registry)
+                # this loop's own changes only: an earlier plan step that renamed a file does not
+                # stop this step from moving it (exact repeats of earlier steps are still caught above)
+                own = made[len(_calls_in(state.get("earlier") or [])):]
+                earlier = _changed_same_record(registry.get(call["name"]), call["args"], own, registry)
             if earlier is not None and earlier.status == "success":
                 # doing a successful action twice would corrupt state (a second message, a second alarm)
                 out.append(ToolMessage(

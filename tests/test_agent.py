@@ -129,12 +129,24 @@ def test_two_different_messages_both_go_out(registry, index):
 def test_repeated_failing_call_turns_into_an_answer(registry, index):
     phone = Phone()
     before = phone.state()
-    model, agent = make([call("send_message", to="Zebulon", body="hi"), call("send_message", to="Zebulon", body="hi"),
-                         call("send_message", to="Zebulon", body="hi")], registry, index, phone)
+    model, agent = make([call("send_message", to="Zebulon", body="hi")] * 4, registry, index, phone)
     r = agent.run("text Zebulon hi")
-    # the third scripted reply is still a call, so the runtime answers with the error the model already saw
+    # the repeat is pointed at the error once, then asked for prose about the failure; the last
+    # scripted reply is still a call, so the runtime answers with the error the model already saw
+    assert "That exact call already failed: Error: no contact named 'Zebulon'" in model.calls[2]["messages"][-1].content
+    assert "what could not be done" in model.calls[3]["messages"][-1].content
+    assert model.calls[3]["tool_choice"] == "none"
     assert r.answer.startswith("I could not do that. Error:") and "Zebulon" in r.answer
-    assert r.llm_calls == 3 and phone.state() == before
+    assert r.llm_calls == 4 and phone.state() == before
+
+
+def test_a_repeated_failing_call_is_shown_its_error_and_can_correct_itself(registry, index):
+    phone = Phone()
+    model, agent = make([call("send_message", to="Zebulon", body="hi"), call("send_message", to="Zebulon", body="hi"),
+                         call("send_message", to="Bob Smith", body="hi"), "Sent."], registry, index, phone)
+    r = agent.run("text Bob (Zebulon) hi")
+    assert [(c["args"]["to"], c["ok"]) for c in r.tool_calls] == [("Zebulon", False), ("Bob Smith", True)]
+    assert r.answer == "Sent." and r.llm_calls == 4
 
 
 def test_step_limit_stops_with_precise_message(registry, index):

@@ -347,6 +347,19 @@ def test_find_contact_ambiguous_lists_candidates():
         find_contact(default_seed()["contacts"], "son")  # in Johnson and Wilson
 
 
+def test_a_list_of_people_is_refused_not_narrowed_to_one():
+    contacts = default_seed()["contacts"]
+    # "Alice and Bob" used to resolve to Alice alone: a message would reach only half the people meant
+    for query in ["Alice and Bob", "alice, bob & carol", "Alice + Bob"]:
+        with pytest.raises(ToolExecutionError, match=r"names \d contacts \(Alice Johnson, Bob Smith.*one call per contact"):
+            find_contact(contacts, query)
+    with pytest.raises(ToolExecutionError, match="no contact named 'Zed and Alice'"):
+        find_contact(contacts, "Zed and Alice")  # one unknown: not silently the other
+    # a name and that same person's number is one contact
+    assert find_contact(contacts, "Henry Wilson, +1 415 555 0108")["name"] == "Henry Wilson"
+    assert find_contact(contacts + [{"id": "c11", "name": "Tom and Jerry", "phone": "9"}], "Tom and Jerry")["id"] == "c11"
+
+
 def test_find_record_stages_and_errors():
     notes = default_seed()["notes"]
     assert find_record(notes, "shopping", kind="note")["id"] == "n1"
@@ -356,6 +369,10 @@ def test_find_record_stages_and_errors():
         find_record(notes, "recipes", kind="note")
     with pytest.raises(ToolExecutionError, match="several notes"):
         find_record(notes, "list", kind="note")
+    # an entry copied back from the error's own listing names that record; a mismatched pair does not
+    assert find_record(notes, "n3: Packing list", kind="note")["id"] == "n3"
+    with pytest.raises(ToolExecutionError, match="no note matches 'n1: Packing list'"):
+        find_record(notes, "n1: Packing list", kind="note")
 
 
 def test_next_id():

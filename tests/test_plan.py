@@ -263,3 +263,21 @@ def test_a_later_step_cannot_redo_an_earlier_step_s_state_change(registry, index
     assert [c["name"] for c in r.tool_calls] == ["create_reminder"]
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
     assert state["replans"] == 0 and not model.replies and r.answer == "Reminder set. It exists."
+
+
+def test_a_later_step_may_change_a_record_an_earlier_step_changed(registry, index):
+    # "one change per record" guards a single step's loop (create-then-complete); a plan that
+    # renames a file in one step and moves it in the next means both
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Rename invoice_1042.pdf to November expenses", "Move invoice_1042.pdf into the Work folder"),
+        call("rename_file", file="invoice_1042.pdf", new_name="November expenses"), "Renamed.",
+        call("move_file", file="invoice_1042.pdf", folder="Work"),  # the old name: the tool says so
+        call("move_file", file="November expenses.pdf", folder="Work"), "Moved.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Rename invoice_1042.pdf to November expenses and move it into Work")
+    assert [c["ok"] for c in r.tool_calls] == [True, False, True]
+    assert "Already done" not in r.tool_calls[1]["result"]
+    [f6] = [f for f in phone.state()["files"]["items"] if f["id"] == "f6"]
+    assert f6["path"] == "/Work/November expenses.pdf"

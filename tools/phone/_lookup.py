@@ -40,6 +40,9 @@ def _strip_filler(query: str) -> str:
     return q.strip()
 
 
+_FILLER = frozenset("a an at for in my of on the to".split())
+
+
 def _stem(word: str) -> str:
     return word[:4]
 
@@ -52,8 +55,10 @@ def _staged(query: str, items: list[dict], names: Callable[[dict], Iterable[str]
         lambda n: all(w in n.split() for w in words),
         lambda n: any(t.startswith(query) for t in [n, *n.split()]),
         lambda n: query in n,
-        # every word shares a stem with a word of the name ("dental appointment" ~ "Dentist appointment")
-        lambda n: all(any(_stem(w) == _stem(x) for x in n.split()) for w in words if len(w) >= 4)
+        # every word shares a stem with a word of the name ("dental appointment" ~ "Dentist appointment");
+        # a short word must start one of the name's words, so "zed and alice" is not Alice
+        lambda n: all(any(_stem(w) == _stem(x) if len(w) >= 4 else x.startswith(w) or w in _FILLER
+                          for x in n.split()) for w in words)
         and any(len(w) >= 4 for w in words),
     ]
     for matches in stages:
@@ -82,6 +87,13 @@ def find_contact(contacts: list[dict], query: str) -> dict:
     for c in contacts:
         if c.get("id") == q:
             return c
+    listed = _listed_contacts(contacts, q)
+    if len(listed) == 1:  # "Henry Wilson, 415 555 0142": a name and his number
+        return listed[0]
+    if listed:
+        names = ", ".join(c["name"] for c in listed)
+        raise ToolExecutionError(f"{query!r} names {len(listed)} contacts ({names}); this takes one, "
+                                 "so make one call per contact")
     if is_number(q):
         num = digits(q)
         hits = [c for c in contacts if digits(c.get("phone", "")).endswith(num)
@@ -100,6 +112,24 @@ def find_contact(contacts: list[dict], query: str) -> dict:
         raise ToolExecutionError(f"{query!r} matches several contacts: {names}. Use the full name.")
     known = ", ".join(c["name"] for c in contacts)
     raise ToolExecutionError(f"no contact named {query!r}. Contacts: {known}")
+
+
+_LIST_SEP = re.compile(r"\s*(?:,|;|&|\band\b|\+(?!\s*\d))\s*")
+
+
+def _listed_contacts(contacts: list[dict], q: str) -> list[dict]:
+    """The distinct contacts a list such as "alice and bob" names, when every item names one; else []."""
+    parts = [p for p in _LIST_SEP.split(q) if p]
+    if len(parts) < 2 or any(norm(c.get("name", "")) == q for c in contacts):
+        return []
+    found: dict[str, dict] = {}
+    for part in parts:
+        try:
+            c = find_contact(contacts, part)
+        except ToolExecutionError:
+            return []
+        found.setdefault(c["id"], c)
+    return list(found.values())
 
 
 def contact_or_number(contacts: list[dict], query: str) -> dict | None:
@@ -149,15 +179,18 @@ def find_record(records: list[dict], query: str, *, kind: str, fields: tuple[str
     q = re.sub(rf"\s+{re.escape(kind)}$", "", q)
     if not q:
         raise ToolExecutionError(f"empty {kind} name")
-    for r in records:
-        if norm(r.get("id", "")) == q:
-            return r
 
     def names(r: dict) -> list[str]:
         out = [str(r.get(f) or "") for f in fields]
         if extra is not None:
             out.extend(extra(r))
         return [n for n in out if n]
+
+    for r in records:
+        rid = norm(r.get("id", ""))
+        # the id alone, or an entry copied from this function's own listing ("r2: Call the plumber")
+        if rid and (q == rid or (q.startswith(rid + ":") and _staged(q[len(rid) + 1:].strip(), [r], names))):
+            return r
 
     hits = _staged(q, records, names)
     if len(hits) == 1:
