@@ -5,7 +5,7 @@ Start with :func:`create_agent`::
     from agentkit import create_agent
     from agentkit.tools.phone import Phone
 
-    agent = create_agent("qwen2.5-0.5b", device=Phone())
+    agent = create_agent("qwen2.5-1.5b", device=Phone())
     print(agent.run("Text Alice that I'll be 10 minutes late").answer)
 """
 

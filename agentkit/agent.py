@@ -21,7 +21,7 @@ from agentkit.confirm import ConfirmPolicy, Decision, parse_decision, sensitive_
 from agentkit.errors import AgentkitError, ConfigurationError
 from agentkit.events import Event, stream_events
 from agentkit.graph import FEEDBACK_NAME, AgentConfig, build_graph
-from agentkit.models import load_model
+from agentkit.models import DEFAULT_MODEL, load_model
 from agentkit.tools.registry import Tool, ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -327,7 +327,7 @@ def _checkpointer(spec: Any) -> BaseCheckpointSaver:
 
 
 def create_agent(
-    model: BaseChatModel | str = "qwen2.5-0.5b",
+    model: BaseChatModel | str = DEFAULT_MODEL,
     tools: ToolRegistry | Iterable[Tool] | None = None,
     *,
     device: Any = None,

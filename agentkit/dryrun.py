@@ -7,7 +7,7 @@ node, so no tool ever runs.
 
 Example::
 
-    planner = DryRun(load_model("qwen2.5-0.5b"))
+    planner = DryRun(load_model("qwen2.5-1.5b"))
     planner.calls(tool_defs, [{"role": "user", "content": "What's the weather in Paris?"}])
     # [{"name": "get_weather", "arguments": {"city": "Paris"}}]
 """

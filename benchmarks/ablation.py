@@ -8,7 +8,7 @@ median seconds per task, each also as a ratio to plain ReAct in the same run.
 Reports go to ``runs/ablation/<workflow>/report.json``.
 
 Usage: python benchmarks/ablation.py [--workflows react,plan,plan+refine,supervisor,swarm]
-       [--every N] [--suite multi-app] [--model qwen2.5-0.5b]
+       [--every N] [--suite multi-app] [--model NAME]
 
 ``--every N`` keeps every N-th task (ids in suite order, starting with the first), a
 fixed subset for a quicker comparison; the table says how many tasks ran.
@@ -30,7 +30,7 @@ from agentkit.cli import answer_confirmations  # noqa: E402
 from agentkit.embeddings import default_embedder  # noqa: E402
 from agentkit.evals import load_suite, run_suite  # noqa: E402
 from agentkit.evals.tasks import Suite  # noqa: E402
-from agentkit.models import load_model  # noqa: E402
+from agentkit.models import DEFAULT_MODEL, load_model  # noqa: E402
 from agentkit.tools.loading import load_registry  # noqa: E402
 from agentkit.tools.phone import APPS  # noqa: E402
 from agentkit.tools.retrieval import ToolIndex  # noqa: E402
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--workflows", default=",".join(WORKFLOWS[:4]), help="comma-separated, first is the baseline")
     ap.add_argument("--every", type=int, default=1, help="keep every N-th task")
     ap.add_argument("--suite", default="multi-app")
-    ap.add_argument("--model", default="qwen2.5-0.5b")
+    ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--out", default="runs/ablation")
     args = ap.parse_args()
 

