@@ -197,7 +197,7 @@ def cmd_tools_search(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from agentkit import create_agent
-    from agentkit.evals import format_table, load_suite, run_suite
+    from agentkit.evals import answer_confirmations, format_table, load_suite, run_suite
     from agentkit.models import load_model
 
     suite = load_suite(args.suite)
@@ -222,23 +222,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if out:
         print(f"report: {out / 'report.json'}")
     return 0
-
-
-def answer_confirmations(agent: Any, result: Any, decisions: list, *, most: int = 12) -> Any:
-    """Resume a paused run with ``decisions`` in order (then "approve") until it stops asking.
-
-    Returns:
-        The last result (it covers the whole turn). Gives up with ``error`` set after ``most`` prompts.
-    """
-    asked = 0
-    while result.pending:
-        if asked >= most:
-            result.error = f"more than {most} confirmation prompts in one turn"
-            return result
-        answers = {p["id"]: (decisions.pop(0) if decisions else "approve") for p in result.pending}
-        asked += len(answers)
-        result = agent.resume(result.thread_id, answers)
-    return result
 
 
 def cmd_calls(args: argparse.Namespace) -> int:

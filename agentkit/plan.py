@@ -23,7 +23,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import Send
 
-from agentkit.graph import FEEDBACK_NAME, AgentConfig, build_graph
+from agentkit._turn import add_usage, answer_with_overhead, emit, request_of, state_changes, this_turn, usage_of
+from agentkit.graph import AgentConfig, build_graph
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -44,11 +45,6 @@ def _extend(a: list | None, b: list | None) -> list:
     return [] if b is None else [*(a or []), *b]
 
 
-def _add_usage(a: dict | None, b: dict | None) -> dict:
-    a = a or {}
-    return {} if b is None else {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
-
-
 class PlanState(TypedDict, total=False):
     """State of the plan-and-execute graph (checkpointed after every node)."""
 
@@ -64,7 +60,7 @@ class PlanState(TypedDict, total=False):
     """The critic's findings about earlier attempts, kept for the rest of the turn."""
     replans: int
     refines: int
-    overhead: Annotated[dict, _add_usage]
+    overhead: Annotated[dict, add_usage]
     """Token usage of planner, replanner and critic calls: ``llm_calls``, ``input``, ``output``, ``cached``."""
     before: Any
     """Device snapshot when the turn started (only when a critic will compare)."""
@@ -139,14 +135,6 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
     return {"status": status, "result": result[:400], "calls": calls, "answer": answer}
 
 
-def _usage(reply: AIMessage) -> dict:
-    usage = reply.usage_metadata or {}
-    cached = int((usage.get("input_token_details") or {}).get("cache_read", 0) or 0)
-    return {"llm_calls": int((reply.response_metadata or {}).get("llm_calls", 1)),
-            "input": int(usage.get("input_tokens", 0)), "output": int(usage.get("output_tokens", 0)),
-            "cached": cached}
-
-
 def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfig, workflow: Workflow, *,
                      models: dict[str, BaseChatModel] | None = None, observe: Observer | None = None,
                      describe_changes: Differ | None = None) -> StateGraph:
@@ -171,7 +159,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     def ask(chat: BaseChatModel, tool: dict, system: str, user: str) -> tuple[dict, dict]:
         reply = chat.bind_tools([tool], tool_choice=tool["name"]).invoke([SystemMessage(system), HumanMessage(user)])
         args = reply.tool_calls[0]["args"] if reply.tool_calls else {}
-        return args, _usage(reply)
+        return args, usage_of(reply)
 
     def parse_steps(args: dict, first_id: int, done: list[dict] = ()) -> list[dict]:
         """The planner's steps with ids from ``first_id``, less any that repeats a ``done`` step."""
@@ -196,7 +184,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
 
     def begin(state: PlanState) -> dict:
         """Start the turn afresh: the request, and nothing planned, done or learned yet."""
-        update: dict = {"request": _request(state["messages"]), "plan": [], "results": None, "reflections": None,
+        update: dict = {"request": request_of(state["messages"]), "plan": [], "results": None, "reflections": None,
                         "overhead": None, "replans": 0, "refines": 0, "retry": False, "error": None, "before": None}
         if observe is not None and workflow.refine:
             update["before"] = observe()
@@ -234,13 +222,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             return "critic" if workflow.refine else "finish"
         if not workflow.parallel:
             steps = steps[:1]
-        earlier = _state_changes(_this_turn(state["messages"]), registry)
+        earlier = state_changes(this_turn(state["messages"]), registry)
         return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier})
                 for s in steps]
 
     def execute(payload: dict, config: RunnableConfig) -> dict:
         step = payload["step"]
-        _emit({"kind": "step", "node": "execute", "step": step["id"], "text": step["text"]})
+        emit({"kind": "step", "node": "execute", "step": step["id"], "text": step["text"]})
         # in the system prompt, not a user message: a small model answers a second user message
         brief = f'This is one step of the user\'s request "{payload["request"]}"; do only this step.'
         if payload["done"]:
@@ -287,7 +275,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             usage: dict = {}
         else:
             lines = [f"- {m.name}({_short(m.artifact)}) -> {'ok' if m.status == 'success' else 'FAILED'}: "
-                     f"{str(m.content)[:160]}" for m in _this_turn(state["messages"]) if isinstance(m, ToolMessage)]
+                     f"{str(m.content)[:160]}" for m in this_turn(state["messages"]) if isinstance(m, ToolMessage)]
             changes = describe_changes(state["before"], observe()) if observe and describe_changes and \
                 state.get("before") is not None else []
             user = (f"Request: {state['request']}\nActions taken:\n" + ("\n".join(lines) or "(none)")
@@ -313,7 +301,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 text = r.get("answer") or r["result"]
                 if text and text not in answers:
                     answers.append(text if r["status"] == "done" else f"Could not {s['text'][:1].lower()}{s['text'][1:]}: {text}")
-        answer = _answer_with_overhead(" ".join(answers) or "Done.", state.get("overhead") or {})
+        answer = answer_with_overhead(" ".join(answers) or "Done.", state.get("overhead") or {})
         return {"messages": [answer], "plan": [], "before": None}
 
     graph = StateGraph(PlanState)
@@ -338,50 +326,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     return graph
 
 
-def _emit(event: dict) -> None:
-    """Send a custom stream event (for UIs) when the graph is being streamed."""
-    try:
-        from langgraph.config import get_stream_writer
-
-        get_stream_writer()(event)
-    except Exception:  # noqa: BLE001 - not streaming, or outside a run: nothing to tell
-        pass
-
-
-def _request(messages: list[AnyMessage]) -> str:
-    for m in reversed(messages):
-        if isinstance(m, HumanMessage) and m.name != FEEDBACK_NAME:
-            return str(m.content)
-    return ""
-
-
 def _same_step(a: str, b: str) -> bool:
     """Whether two step texts ask for the same thing (most of their words shared)."""
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.8
-
-
-def _answer_with_overhead(text: str, over: dict) -> AIMessage:
-    """The turn's final answer, carrying the usage of the calls made outside any ReAct loop
-    (planner, critic, supervisor), so that the turn's result counts them."""
-    usage = {"input_tokens": over.get("input", 0), "output_tokens": over.get("output", 0),
-             "total_tokens": over.get("input", 0) + over.get("output", 0),
-             "input_token_details": {"cache_read": over.get("cached", 0)}}
-    return AIMessage(text, usage_metadata=usage, response_metadata={"llm_calls": over.get("llm_calls", 0)})
-
-
-def _state_changes(messages: list[AnyMessage], registry: ToolRegistry) -> list[ToolMessage]:
-    """The successful calls among ``messages`` that changed state (what a later loop must not redo)."""
-    return [m for m in messages if isinstance(m, ToolMessage) and m.status == "success"
-            and m.name in registry and registry.get(m.name).changes_state]
-
-
-def _this_turn(messages: list[AnyMessage]) -> list[AnyMessage]:
-    """The messages after the turn's request (steps keep their own requests out of the history)."""
-    for i in range(len(messages) - 1, -1, -1):
-        if isinstance(messages[i], HumanMessage) and messages[i].name != FEEDBACK_NAME:
-            return messages[i + 1:]
-    return list(messages)
 
 
 def _short(artifact: Any) -> str:

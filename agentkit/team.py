@@ -32,9 +32,8 @@ from langgraph.graph.message import add_messages
 
 from agentkit.errors import ConfigurationError
 from agentkit.graph import AgentConfig, build_graph
-from agentkit.plan import (
-    _add_usage, _answer_with_overhead, _emit, _request, _state_changes, _this_turn, _usage, step_outcome,
-)
+from agentkit._turn import add_usage, answer_with_overhead, emit, request_of, state_changes, this_turn, usage_of
+from agentkit.plan import step_outcome
 from agentkit.tools.registry import Tool, ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -199,7 +198,7 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     recursion = {"recursion_limit": 4 * config.max_steps + 10}
 
     def begin(state: TeamState) -> dict:
-        request = _request(state["messages"])
+        request = request_of(state["messages"])
         update = {"request": request, "handoffs": [], "boss": [], "overhead": {}, "answer": None, "error": None,
                   "active": None, "task": request}
         if swarm:
@@ -225,7 +224,7 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             return {"error": f"the supervisor made {workflow.max_handoffs + 1} decisions without finishing",
                     "active": None}
         reply = boss_model.bind_tools(boss_tools, tool_choice="required").invoke(boss)
-        usage = _add_usage(state.get("overhead") or {}, _usage(reply))
+        usage = add_usage(state.get("overhead") or {}, usage_of(reply))
         if not reply.tool_calls:
             return {"boss": [*boss, reply], "overhead": usage, "answer": str(reply.content).strip() or None,
                     "active": None}
@@ -247,9 +246,9 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
 
     def specialist(state: TeamState, config: RunnableConfig) -> dict:
         name, task = state["active"], state["task"]
-        _emit({"kind": "step", "node": name, "text": task})
+        emit({"kind": "step", "node": name, "text": task})
         past = list(state.get("handoffs") or [])
-        earlier = _state_changes(_this_turn(state.get("messages") or []), registry)
+        earlier = state_changes(this_turn(state.get("messages") or []), registry)
         final = loops[name].invoke({"messages": [HumanMessage(task)], "brief": _summary(state["request"], past),
                                     "earlier": earlier}, {**config, **recursion})
         produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]
@@ -277,7 +276,7 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
 
     def finish(state: TeamState) -> dict:
         answer = state.get("answer") or ("" if state.get("error") else "Done.")
-        return {"messages": [_answer_with_overhead(answer, state.get("overhead") or {})], "boss": [], "overhead": {}}
+        return {"messages": [answer_with_overhead(answer, state.get("overhead") or {})], "boss": [], "overhead": {}}
 
     graph = StateGraph(TeamState)
     graph.add_node("begin", begin)

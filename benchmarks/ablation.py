@@ -26,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from agentkit import create_agent  # noqa: E402
-from agentkit.cli import answer_confirmations  # noqa: E402
+from agentkit.evals import answer_confirmations  # noqa: E402
 from agentkit.embeddings import default_embedder  # noqa: E402
 from agentkit.evals import load_suite, run_suite  # noqa: E402
 from agentkit.evals.tasks import Suite  # noqa: E402

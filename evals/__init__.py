@@ -3,7 +3,7 @@
 from agentkit.evals.judge import Verdict, judge
 from agentkit.evals.reference import ReferenceResult, reference_solver
 from agentkit.evals.report import Report, TaskRun, format_table
-from agentkit.evals.runner import run_suite
+from agentkit.evals.runner import answer_confirmations, run_suite
 from agentkit.evals.tasks import AnswerCheck, Check, Confirmation, Suite, Task, list_suites, load_suite, parse_suite
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Task",
     "TaskRun",
     "Verdict",
+    "answer_confirmations",
     "format_table",
     "judge",
     "list_suites",

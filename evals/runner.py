@@ -26,7 +26,7 @@ from agentkit.evals.report import Report, TaskRun, write_json_atomic
 from agentkit.evals.tasks import Suite, Task
 from agentkit.tools.phone import Phone, diff
 
-__all__ = ["apply_setup", "run_suite", "run_task", "select_tasks"]
+__all__ = ["answer_confirmations", "apply_setup", "run_suite", "run_task", "select_tasks"]
 
 REPORT_FILE = "report.json"
 
@@ -254,3 +254,21 @@ def _jsonable(value: Any) -> Any:
         attrs = {k: getattr(value, k) for k in ("name", "arguments", "args", "result") if hasattr(value, k)}
         value = attrs or str(value)
     return json.loads(json.dumps(value, default=str))
+
+
+def answer_confirmations(agent: Any, result: Any, decisions: list, *, most: int = 12) -> Any:
+    """Play the simulated user of a task's confirmations: resume a paused run with ``decisions``
+    in order (then "approve") until it stops asking.
+
+    Returns:
+        The last result (it covers the whole turn). Gives up with ``error`` set after ``most`` prompts.
+    """
+    asked = 0
+    while result.pending:
+        if asked >= most:
+            result.error = f"more than {most} confirmation prompts in one turn"
+            return result
+        answers = {p["id"]: (decisions.pop(0) if decisions else "approve") for p in result.pending}
+        asked += len(answers)
+        result = agent.resume(result.thread_id, answers)
+    return result

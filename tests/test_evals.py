@@ -760,7 +760,7 @@ def test_shipped_suite_reference_solutions_reach_the_expected_state(name: str) -
 
 def test_a_solver_taking_confirm_gets_the_task_s_decisions_and_the_agent_obeys_them():
     from agentkit import create_agent
-    from agentkit.cli import answer_confirmations
+    from agentkit.evals import answer_confirmations
     from agentkit.evals import parse_suite, run_suite
     from agentkit.models import ScriptedChatModel
     from agentkit.models.scripted import call
