@@ -18,6 +18,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import interrupt
 
+from agentkit._grounding import copied_descriptions, invented_numbers, prune_ungrounded
 from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools.registry import ToolRegistry, to_jsonable
@@ -133,45 +134,6 @@ def _inline(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
-
-
-_WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-def _stems(text: str) -> set[str]:
-    return {w[:4] for w in _WORD.findall(text.casefold())}
-
-
-def _grounded(value: Any, stems: set[str]) -> bool:
-    """Whether a text argument could come from the conversation: it has digits (dates, times,
-    amounts are often rewritten) or shares a word stem with it."""
-    if isinstance(value, list):
-        return all(_grounded(v, stems) for v in value)
-    if not isinstance(value, str) or any(ch.isdigit() for ch in value):
-        return True
-    words = _stems(value)
-    return not words or bool(words & stems)
-
-
-def prune_ungrounded(args: dict, schema: dict, context: str) -> dict:
-    """``args`` without the optional text arguments that nothing in ``context`` mentions."""
-    required = set(schema.get("required", []))
-    stems = _stems(context)
-    return {k: v for k, v in args.items() if k in required or _grounded(v, stems)}
-
-
-def _copied_descriptions(tool: Any, args: dict) -> list[str]:
-    """Arguments whose value is (mostly) their own parameter description: a weak model's copy."""
-    props = tool.parameters.get("properties", {})
-    out = []
-    for k, v in args.items():
-        desc = str(props.get(k, {}).get("description", ""))
-        words = _WORD.findall(str(v).casefold()) if isinstance(v, str) else []
-        if len(words) >= 4 and desc:
-            known = set(_WORD.findall(desc.casefold()))
-            if sum(w in known for w in words) / len(words) >= 0.75:
-                out.append(k)
-    return out
 
 
 def _clean_answer(text: str) -> str:
@@ -411,6 +373,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         made = _turn_calls(state)
         out: list[ToolMessage] = []
         decisions = state.get("decisions") or {}
+        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
+        conversation = "\n".join([prompt, state.get("brief") or "",
+                                  *(str(m.content) for m in [*(state.get("earlier") or []), *messages])])
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
             decision = decisions.get(call["id"], {"action": "approve"})
@@ -447,11 +412,16 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         tool_call_id=call["id"], name=call["name"], status="error",
                         artifact={**key, "denied": missing}))
                     continue
-                copied = _copied_descriptions(tool, call["args"])
+                copied = copied_descriptions(tool, call["args"])
                 if copied:
                     raise ToolArgumentError(
                         f"argument(s) {', '.join(map(repr, copied))} of {tool.name!r} repeat the parameter's "
                         "description instead of giving a value; use the value from the request")
+                invented = invented_numbers(call["args"], conversation) if tool.changes_state else []
+                if invented:  # a made-up phone number would text or save a stranger
+                    raise ToolArgumentError(
+                        f"the number in {', '.join(repr(call['args'][k]) for k in invented)} appears nowhere in "
+                        "the request or in any result so far; look it up with a tool first, or ask the user")
                 result = tool.invoke(call["args"], config.context)
                 content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],

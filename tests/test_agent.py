@@ -368,7 +368,24 @@ def test_a_record_changed_this_turn_is_not_changed_again(registry, index):
     assert [c["ok"] for c in agent.run("alarms at 6:00 and 6:15").tool_calls] == [True, True]
     model, agent = make([call("add_contact", name="Laura Chen", phone_number="415 555 0123"),
                          call("send_message", to="Laura Chen", body="hi"), "Done."], registry, index, phone)
-    assert [c["ok"] for c in agent.run("add Laura and text her hi").tool_calls] == [True, True]
+    assert [c["ok"] for c in agent.run("add Laura Chen, 415 555 0123, and text her hi").tool_calls] == [True, True]
+
+
+def test_a_made_up_phone_number_is_sent_back_not_saved(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("add_contact", name="Delivery Driver", phone_number="123-456-7890"),
+                         call("read_messages"),
+                         call("add_contact", name="Delivery Driver", phone_number="+1 415 555 0199"), "Saved."],
+                        registry, index, phone)
+    r = agent.run("Save the number that texted me about my package as Delivery Driver")
+    assert [c["ok"] for c in r.tool_calls] == [False, True, True]
+    assert "'123-456-7890' appears nowhere in the request or in any result" in r.tool_calls[0]["result"]
+    [change] = diff(before, phone.state())  # only the real number was saved
+    assert change.after["phone"] == "+1 415 555 0199"
+    # a number the user gave, rewritten with or without the country code, is fine
+    model, agent = make([call("make_call", to="(415) 555-0142"), "Calling."], registry, index, Phone())
+    assert agent.run("call +1 415 555 0142").tool_calls[0]["ok"]
 
 
 def test_model_stuck_on_a_blocked_change_gets_a_done_answer(registry, index):

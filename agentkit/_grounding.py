@@ -1,0 +1,76 @@
+"""Checks that a tool call's arguments come from the conversation, not from the model's imagination.
+
+Small models fill optional arguments nobody asked for (``list_name="Reminders"``),
+copy a parameter's description as its value, or make up a phone number to
+satisfy a required argument. These helpers find such arguments so the graph can
+drop them (optional ones) or send the call back to the model (the rest).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["copied_descriptions", "invented_numbers", "prune_ungrounded"]
+
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:4] for w in _WORD.findall(text.casefold())}
+
+
+def _grounded(value: Any, stems: set[str]) -> bool:
+    """Whether a text argument could come from the conversation: it has digits (dates, times,
+    amounts are often rewritten) or shares a word stem with it."""
+    if isinstance(value, list):
+        return all(_grounded(v, stems) for v in value)
+    if not isinstance(value, str) or any(ch.isdigit() for ch in value):
+        return True
+    words = _stems(value)
+    return not words or bool(words & stems)
+
+
+def prune_ungrounded(args: dict, schema: dict, context: str) -> dict:
+    """``args`` without the optional text arguments that nothing in ``context`` mentions."""
+    required = set(schema.get("required", []))
+    stems = _stems(context)
+    return {k: v for k, v in args.items() if k in required or _grounded(v, stems)}
+
+
+def copied_descriptions(tool: Any, args: dict) -> list[str]:
+    """Arguments whose value is (mostly) their own parameter description: a weak model's copy."""
+    props = tool.parameters.get("properties", {})
+    out = []
+    for k, v in args.items():
+        desc = str(props.get(k, {}).get("description", ""))
+        words = _WORD.findall(str(v).casefold()) if isinstance(v, str) else []
+        if len(words) >= 4 and desc:
+            known = set(_WORD.findall(desc.casefold()))
+            if sum(w in known for w in words) / len(words) >= 0.75:
+                out.append(k)
+    return out
+
+
+_NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+
+
+def _long_numbers(text: str) -> list[str]:
+    """The digits of each phone-, card- or account-like number in ``text`` (7+ digits; not dates)."""
+    out = []
+    for m in _NUMBER.findall(text):
+        digits = re.sub(r"\D", "", m)
+        if len(digits) >= 7 and not _DATE.fullmatch(m.strip()):
+            out.append(digits)
+    return out
+
+
+def invented_numbers(args: dict, context: str) -> list[str]:
+    """Text arguments holding a long number (a phone, card or account number: 7+ digits, not a
+    date) that appears nowhere in ``context``; digits are compared without spaces or punctuation,
+    and a country code added or dropped still matches."""
+    seen = set(_long_numbers(context))
+    return [k for k, v in args.items() if isinstance(v, str)
+            and any(not any(d in s or s in d for s in seen) for d in _long_numbers(v))]
