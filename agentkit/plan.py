@@ -222,9 +222,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             return "critic" if workflow.refine else "finish"
         if not workflow.parallel:
             steps = steps[:1]
-        earlier = state_changes(this_turn(state["messages"]), registry)
-        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier})
-                for s in steps]
+        turn = this_turn(state["messages"])
+        earlier = state_changes(turn, registry)
+        failed = [f"{m.name}({_short(m.artifact)}) -> {str(m.content)[:240]}" for m in turn
+                  if isinstance(m, ToolMessage) and m.status == "error" and isinstance(m.artifact, dict)
+                  and not {"declined", "denied", "done_before"} & m.artifact.keys()]
+        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier,
+                                 "failed": failed[-3:]}) for s in steps]
 
     def execute(payload: dict, config: RunnableConfig) -> dict:
         step = payload["step"]
@@ -233,6 +237,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         brief = f'This is one step of the user\'s request "{payload["request"]}"; do only this step.'
         if payload["done"]:
             brief += " Done so far:\n" + "\n".join(payload["done"])
+        if payload.get("failed"):  # a replanned step otherwise repeats the call that sank the last one
+            brief += "\nThese calls failed earlier; do not repeat them unchanged:\n" + "\n".join(payload["failed"])
         inputs = [HumanMessage(step["text"])]
         error = None
         try:

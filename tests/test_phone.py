@@ -351,7 +351,7 @@ def test_a_list_of_people_is_refused_not_narrowed_to_one():
     contacts = default_seed()["contacts"]
     # "Alice and Bob" used to resolve to Alice alone: a message would reach only half the people meant
     for query in ["Alice and Bob", "alice, bob & carol", "Alice + Bob"]:
-        with pytest.raises(ToolExecutionError, match=r"names \d contacts \(Alice Johnson, Bob Smith.*one call per contact"):
+        with pytest.raises(ToolExecutionError, match=r"names \d contacts \(Alice Johnson, Bob Smith.*repeat the same function for each"):
             find_contact(contacts, query)
     with pytest.raises(ToolExecutionError, match="no contact named 'Zed and Alice'"):
         find_contact(contacts, "Zed and Alice")  # one unknown: not silently the other
@@ -369,6 +369,10 @@ def test_find_record_stages_and_errors():
         find_record(notes, "recipes", kind="note")
     with pytest.raises(ToolExecutionError, match="several notes"):
         find_record(notes, "list", kind="note")
+    # a name followed by details after a comma is that name, when the name alone is unique
+    assert find_record(notes, "Packing list, updated last week", kind="note")["id"] == "n3"
+    with pytest.raises(ToolExecutionError, match="no note matches 'list, for the trip'"):
+        find_record(notes, "list, for the trip", kind="note")  # "list" alone is ambiguous
     # an entry copied back from the error's own listing names that record; a mismatched pair does not
     assert find_record(notes, "n3: Packing list", kind="note")["id"] == "n3"
     with pytest.raises(ToolExecutionError, match="no note matches 'n1: Packing list'"):

@@ -64,6 +64,10 @@ def test_a_failed_step_triggers_a_replan_and_done_steps_are_not_redone(registry,
     assert [m["name"] for m in added(phone, before, "messages")] == ["Alice Johnson"]
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
     assert state["replans"] == 1 and r.error is None
+    # the replanned step is told which calls sank the failed one
+    brief = model.calls[7]["messages"][0].content
+    assert "These calls failed earlier; do not repeat them unchanged:" in brief
+    assert "send_message(to='Zed Q', body=\"I'm up\") -> Error: no contact named 'Zed Q'" in brief
 
 
 def test_replans_are_bounded(registry, index):

@@ -92,8 +92,8 @@ def find_contact(contacts: list[dict], query: str) -> dict:
         return listed[0]
     if listed:
         names = ", ".join(c["name"] for c in listed)
-        raise ToolExecutionError(f"{query!r} names {len(listed)} contacts ({names}); this takes one, "
-                                 "so make one call per contact")
+        raise ToolExecutionError(f"{query!r} names {len(listed)} contacts ({names}); give one name here "
+                                 "and repeat the same function for each of them")
     if is_number(q):
         num = digits(q)
         hits = [c for c in contacts if digits(c.get("phone", "")).endswith(num)
@@ -193,6 +193,9 @@ def find_record(records: list[dict], query: str, *, kind: str, fields: tuple[str
             return r
 
     hits = _staged(q, records, names)
+    if not hits and "," in q:  # "Sakura Sushi, 2026-11-25, 12:00 PM": the name, then details
+        hits = _staged(q.split(",")[0].strip(), records, names)
+        hits = hits if len(hits) == 1 else []
     if len(hits) == 1:
         return hits[0]
     listing = "; ".join(f"{r['id']}: {describe(r, fields)}" for r in (hits or records))
