@@ -9,7 +9,7 @@ drop them (optional ones) or send the call back to the model (the rest).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["copied_descriptions", "invented_numbers", "prune_ungrounded"]
 
@@ -67,10 +67,13 @@ def _long_numbers(text: str) -> list[str]:
     return out
 
 
-def invented_numbers(args: dict, context: str) -> list[str]:
+def invented_numbers(args: dict, context: Callable[[], str]) -> list[str]:
     """Text arguments holding a long number (a phone, card or account number: 7+ digits, not a
-    date) that appears nowhere in ``context``; digits are compared without spaces or punctuation,
-    and a country code added or dropped still matches."""
-    seen = set(_long_numbers(context))
-    return [k for k, v in args.items() if isinstance(v, str)
-            and any(not any(d in s or s in d for s in seen) for d in _long_numbers(v))]
+    date) that appears nowhere in ``context()``; digits are compared without spaces or punctuation,
+    and a country code added or dropped still matches. ``context`` is only called when some
+    argument holds such a number."""
+    numbers = {k: _long_numbers(v) for k, v in args.items() if isinstance(v, str)}
+    if not any(numbers.values()):
+        return []
+    seen = set(_long_numbers(context()))
+    return [k for k, found in numbers.items() if any(not any(d in s or s in d for s in seen) for d in found)]

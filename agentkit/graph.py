@@ -219,7 +219,7 @@ def _changed_same_record(tool: Any, args: dict, made: list[ToolMessage], registr
     return None
 
 
-def _retryable(m: ToolMessage) -> bool:
+def retryable(m: ToolMessage) -> bool:
     """A failed call worth a forced second try (not a refusal or a blocked repeat)."""
     art = m.artifact if isinstance(m.artifact, dict) else {}
     return not {"denied", "done_before", "declined"} & art.keys()
@@ -267,6 +267,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             batch.append(m)
         return batch[::-1]
 
+    def system_text(state: AgentState) -> str:
+        """The system prompt of this call: the configured instructions, then the plan step's brief."""
+        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
+        return f"{prompt}\n{state['brief']}".strip() if state.get("brief") else prompt
+
     def retrieve_tools(state: AgentState) -> dict:
         start, text = _last_user_text(state["messages"])
         if config.retrieve is None or len(registry) <= config.top_k:
@@ -279,17 +284,16 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
 
     def call_model(state: AgentState) -> dict:
         tools = [registry.get(n) for n in state.get("offered_tools", []) if n in registry]
-        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
-        if state.get("brief"):
-            prompt = f"{prompt}\n{state['brief']}".strip()
+        prompt = system_text(state)
         messages = ([SystemMessage(prompt)] if prompt else []) + list(state["messages"])
         scores = state.get("offered_scores") or []
         must_call = (config.require_tool_above is not None and state.get("turn_llm_calls", 0) == 0
                      and bool(scores) and scores[0] >= config.require_tool_above)
         made = _turn_calls(state)
+        first_failure = sum(m.status == "error" for m in made) == 1
         last = state["messages"][-1] if state["messages"] else None
         if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
-                and _retryable(last) and sum(m.status == "error" for m in made) == 1):
+                and retryable(last) and first_failure):
             must_call = True
         _, request = _last_user_text(state["messages"])
         batch = _last_results(state)
@@ -319,9 +323,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
 
         reply, repeats = ask(messages)
         calls = 1
-        first_failure = sum(m.status == "error" for m in made) == 1
         if (config.retry_after_error and tools and repeats and all(repeats) and first_failure
-                and all(r.status == "error" and _retryable(r) for r in repeats)):
+                and all(r.status == "error" and retryable(r) for r in repeats)):
             # the very call that just failed, again: point at the error once before giving up on it
             failed = repeats[-1]
             hint = HumanMessage(
@@ -373,9 +376,12 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         made = _turn_calls(state)
         out: list[ToolMessage] = []
         decisions = state.get("decisions") or {}
-        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
-        conversation = "\n".join([prompt, state.get("brief") or "",
-                                  *(str(m.content) for m in [*(state.get("earlier") or []), *messages])])
+        n_earlier = len(_calls_in(state.get("earlier") or []))
+
+        def conversation() -> str:
+            """Everything the model was shown this turn (built only when a call holds a long number)."""
+            return "\n".join([system_text(state), *(str(m.content) for m in [*(state.get("earlier") or []),
+                                                                             *messages])])
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
             decision = decisions.get(call["id"], {"action": "approve"})
@@ -392,7 +398,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             if earlier is None and config.one_change_per_record and _changes_state(call["name"]):
                 # this loop's own changes only: an earlier plan step that renamed a file does not
                 # stop this step from moving it (exact repeats of earlier steps are still caught above)
-                own = made[len(_calls_in(state.get("earlier") or [])):]
+                own = made[n_earlier:]
                 earlier = _changed_same_record(registry.get(call["name"]), call["args"], own, registry)
             if earlier is not None and earlier.status == "success":
                 # doing a successful action twice would corrupt state (a second message, a second alarm)

@@ -24,7 +24,7 @@ from langgraph.graph.message import add_messages
 from langgraph.types import Send
 
 from agentkit._turn import add_usage, answer_with_overhead, emit, request_of, state_changes, this_turn, usage_of
-from agentkit.graph import AgentConfig, build_graph
+from agentkit.graph import AgentConfig, build_graph, retryable
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -226,7 +226,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         earlier = state_changes(turn, registry)
         failed = [f"{m.name}({_short(m.artifact)}) -> {str(m.content)[:240]}" for m in turn
                   if isinstance(m, ToolMessage) and m.status == "error" and isinstance(m.artifact, dict)
-                  and not {"declined", "denied", "done_before"} & m.artifact.keys()]
+                  and retryable(m)]
         return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier,
                                  "failed": failed[-3:]}) for s in steps]
 
