@@ -50,6 +50,10 @@ class AgentState(TypedDict, total=False):
     """The user's answers to confirmation prompts for the latest tool calls, by call id."""
     brief: str
     """Extra context for this run's system prompt (a plan step's place in the plan, a handoff's summary)."""
+    planned: str | None
+    """A function offered first this run (a plan step's choice)."""
+    call_planned: bool
+    """The run's first model call must call ``planned`` (the model fills in the arguments)."""
     earlier: list[ToolMessage]
     """Calls made for the same request outside this loop (earlier plan steps, other agents): repeating
     one of their state changes is blocked as a repeat within the loop is."""
@@ -279,6 +283,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         else:
             hits = config.retrieve(text, config.top_k)
             names, scores = [n for n, _ in hits], [float(s) for _, s in hits]
+        planned = state.get("planned")
+        if planned in registry and (not names or names[0] != planned):
+            rest = [n for n in names if n != planned]
+            names, scores = [planned, *(rest[: config.top_k - 1] if scores else rest)], []
         return {"offered_tools": names, "offered_scores": scores, "turn_start": start, "turn_llm_calls": 0,
                 "error": None}
 
@@ -307,6 +315,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if (must_call and config.sole_tool_margin is not None and state.get("turn_llm_calls", 0) == 0
                 and len(scores) > 1 and scores[0] - scores[1] >= config.sole_tool_margin and tools):
             choice = tools[0].name
+        planned = state.get("planned")
+        if planned and state.get("turn_llm_calls", 0) == 0 and any(t.name == planned for t in tools):
+            # the plan chose the function: the model fills in its arguments, or, when the step
+            # is conditional, may also decide that nothing is to be done
+            choice = planned if state.get("call_planned") else None
         bound = model.bind_tools(tools, tool_choice=choice) if tools else model
         seen = request + "\n" + "\n".join(str(m.content) for m in made)
 

@@ -6,9 +6,12 @@
 
 The planner and the critic answer through a forced call of a small function
 (``make_plan``, ``verdict``), so a grammar keeps a small model's output
-parseable. A step's ReAct loop sees the step and a short account of the
-steps it follows, not the whole history, and retrieves tools for the step's
-own words. Every model call's tokens are counted in the turn's result.
+parseable. The planner names each step's function from a list of function
+names by app (an enum under that grammar); the step's ReAct loop is offered
+that function first, with tools retrieved for the step's own words, and must
+start by calling it unless the step is conditional. The loop sees the step and
+a short account of the steps it follows, not the whole history. Every model
+call's tokens are counted in the turn's result.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ class PlanState(TypedDict, total=False):
     refines: int
     overhead: Annotated[dict, add_usage]
     """Token usage of planner, replanner and critic calls: ``llm_calls``, ``input``, ``output``, ``cached``."""
+    tools: list[str]
+    """The functions the planner may name this turn (empty: free-text steps)."""
     before: Any
     """Device snapshot when the turn started (only when a critic will compare)."""
     retry: bool
@@ -69,19 +74,37 @@ class PlanState(TypedDict, total=False):
     error: str | None
 
 
-def _plan_tool(max_steps: int, parallel: bool) -> dict:
+def _plan_tool(max_steps: int, parallel: bool, tools: list[str]) -> dict:
+    """``make_plan``: steps as text, or, given ``tools``, as objects naming the function of each."""
+    action = {"type": "string", "description": "The action, with every detail it needs."}
+    props: dict = {"do": action}
+    if tools:
+        props["tool"] = {"type": "string", "enum": tools, "description": "The function that does it."}
     if parallel:
-        item = {"type": "object", "properties": {
-            "do": {"type": "string", "description": "The action, with every detail it needs."},
-            "needs": {"type": "array", "items": {"type": "integer"},
-                      "description": "Numbers of earlier steps whose results this step uses."}},
-            "required": ["do", "needs"]}
-    else:
-        item = {"type": "string", "description": "One app action, with every detail it needs."}
+        props["needs"] = {"type": "array", "items": {"type": "integer"},
+                          "description": "Numbers of earlier steps whose results this step uses."}
+    item = {"type": "object", "properties": props, "required": list(props)} if len(props) > 1 else \
+        {**action, "description": "One app action, with every detail it needs."}
     return {"name": "make_plan", "description": "Give the steps that carry out the request, in order.",
             "parameters": {"type": "object", "properties": {
                 "steps": {"type": "array", "items": item, "minItems": 1, "maxItems": max_steps}},
                 "required": ["steps"]}}
+
+
+_CONDITION = re.compile(r"\b(if|unless|otherwise|instead|in case|only when)\b", re.IGNORECASE)
+"""A step that may have to be skipped: its loop is offered the planned function but not made to call it."""
+_CLAUSE = re.compile(r"[.;:!?]\s+|,\s*|\s+(?:and then|then|and|or|if|otherwise|instead)\s+", re.IGNORECASE)
+
+
+def _catalog(request: str, retrieve: Callable[[str, int], list[tuple[str, float]]], k: int, limit: int) -> list[str]:
+    """Tools for a plan: the best ``k`` for the whole request and the best 3 for each of its
+    clauses (a request spanning apps is one query per app), best score first, at most ``limit``."""
+    best: dict[str, float] = {}
+    clauses = [c for c in _CLAUSE.split(request) if c and len(c.split()) >= 3]
+    for query, n in [(request, k), *((c, 3) for c in clauses)]:
+        for name, score in retrieve(query, n):
+            best[name] = max(float(score), best.get(name, float("-inf")))
+    return sorted(best, key=lambda name: -best[name])[:limit]
 
 
 _VERDICT_TOOL = {
@@ -97,10 +120,16 @@ PLANNER_PROMPT = (
     "You plan the work of a phone assistant. Split the user's request into the app actions it needs, in "
     "order, one action per step (look something up, send a message, book, create, change a setting). "
     "Copy into each step every name, time, place and text it needs from the request. Use as few steps as "
-    "the request needs (1 to {max_steps}).\n"
-    'Example: "Find a sushi place near the office and text Bob its name" -> steps: '
-    '["Find a sushi restaurant near the office", "Text Bob the name of the sushi restaurant that was found"]'
+    "the request needs (1 to {max_steps}). When a step needs something the request does not give (a "
+    "number, a date, an address, who someone is), look it up in an earlier step. Keep a condition "
+    "(\"if ...\") in the step it decides.\n"
+    'Example: "Find a sushi place near the office and text Bob its name" -> steps: {example}'
 )
+_EXAMPLE = ('["Find a sushi restaurant near the office", '
+            '"Text Bob the name of the sushi restaurant that was found"]')
+_EXAMPLE_TOOLS = ('[{"do": "Find a sushi restaurant near the office", "tool": "search_restaurants"}, '
+                  '{"do": "Text Bob the name of the sushi restaurant that was found", "tool": "send_message"}]')
+PLANNER_TOOLS = "\nEach step is one call of one of these functions (by app); name it in the step's tool:\n{tools}"
 
 CRITIC_PROMPT = (
     "You check the work of a phone assistant. Compare the user's request with the actions taken and the "
@@ -153,7 +182,6 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     planner_model = models.get("planner", model)
     critic_model = models.get("critic", model)
     executor = build_graph(models.get("executor", model), registry, config).compile()
-    plan_tool = _plan_tool(workflow.max_plan_steps, workflow.parallel)
     step_limit = {"recursion_limit": 4 * config.max_steps + 10}
 
     def ask(chat: BaseChatModel, tool: dict, system: str, user: str) -> tuple[dict, dict]:
@@ -161,7 +189,19 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         args = reply.tool_calls[0]["args"] if reply.tool_calls else {}
         return args, usage_of(reply)
 
-    def parse_steps(args: dict, first_id: int, done: list[dict] = ()) -> list[dict]:
+    def plan(state: PlanState, user: str) -> tuple[dict, dict]:
+        """The planner's ``make_plan`` arguments for ``user``, and the call's usage."""
+        tools = state.get("tools") or []
+        system = PLANNER_PROMPT.format(max_steps=workflow.max_plan_steps, example=_EXAMPLE_TOOLS if tools else _EXAMPLE)
+        if tools:
+            by_app: dict[str, list[str]] = {}
+            for name in tools:
+                by_app.setdefault(registry.get(name).app or "other", []).append(name)
+            system += PLANNER_TOOLS.format(tools="\n".join(f"- {app}: {', '.join(names)}"
+                                                           for app, names in by_app.items()))
+        return ask(planner_model, _plan_tool(workflow.max_plan_steps, workflow.parallel, tools), system, user)
+
+    def parse_steps(args: dict, first_id: int, done: list[dict] = (), tools: list[str] = ()) -> list[dict]:
         """The planner's steps with ids from ``first_id``, less any that repeats a ``done`` step."""
         steps = []
         for raw in list(args.get("steps") or [])[: workflow.max_plan_steps]:
@@ -174,7 +214,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 needs = [first_id + n - 1 for n in raw.get("needs") or [] if isinstance(n, int) and 1 <= n <= len(steps)]
             else:
                 needs = [sid - 1] if steps else []
-            steps.append({"id": sid, "text": text.strip(), "depends_on": sorted(set(needs) - {sid})})
+            step = {"id": sid, "text": text.strip(), "depends_on": sorted(set(needs) - {sid})}
+            if isinstance(raw, dict) and raw.get("tool") in tools:
+                step["tool"] = raw["tool"]
+            steps.append(step)
         return steps
 
     def done_lines(state: PlanState) -> list[str]:
@@ -185,7 +228,12 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     def begin(state: PlanState) -> dict:
         """Start the turn afresh: the request, and nothing planned, done or learned yet."""
         update: dict = {"request": request_of(state["messages"]), "plan": [], "results": None, "reflections": None,
-                        "overhead": None, "replans": 0, "refines": 0, "retry": False, "error": None, "before": None}
+                        "overhead": None, "replans": 0, "refines": 0, "retry": False, "error": None, "before": None,
+                        "tools": []}
+        if workflow.plan_tools and len(registry) <= workflow.plan_tools:
+            update["tools"] = registry.names()  # (the same list every turn: its prompt stays cached)
+        elif workflow.plan_tools and config.retrieve is not None:
+            update["tools"] = _catalog(update["request"], config.retrieve, config.top_k, workflow.plan_tools)
         if observe is not None and workflow.refine:
             update["before"] = observe()
         return update
@@ -200,10 +248,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         reflections = state.get("reflections") or []
         if reflections:
             user += "\nAn earlier attempt fell short: " + " ".join(reflections[-2:]) + "\nPlan only what is still needed."
-        args, usage = ask(planner_model, plan_tool, PLANNER_PROMPT.format(max_steps=workflow.max_plan_steps), user)
+        args, usage = plan(state, user)
         kept = [s for s in state.get("plan") or [] if results.get(str(s["id"]), {}).get("status") == "done"]
         first = max((s["id"] for s in state.get("plan") or []), default=0) + 1
-        steps = parse_steps(args, first, kept)
+        steps = parse_steps(args, first, kept, state.get("tools") or [])
         if not steps and not kept:  # no usable plan: the request is the one step
             steps = [{"id": first, "text": state["request"], "depends_on": []}]
         return {"plan": kept + steps, "overhead": usage, "retry": False}
@@ -242,7 +290,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         inputs = [HumanMessage(step["text"])]
         error = None
         try:
-            final = executor.invoke({"messages": inputs, "brief": brief, "earlier": payload.get("earlier") or []},
+            final = executor.invoke({"messages": inputs, "brief": brief, "earlier": payload.get("earlier") or [],
+                                     "planned": step.get("tool"), "call_planned": not _CONDITION.search(step["text"])},
                                     {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
             from langgraph.errors import GraphInterrupt
@@ -264,10 +313,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             user += "\nAlready done (do not repeat):\n" + "\n".join(done)
         user += "\nThis step failed: " + "; ".join(f"{s['text']} -> {results[str(s['id'])]['result']}" for s in failed)
         user += "\nPlan the remaining steps, fixing the failed one."
-        args, usage = ask(planner_model, plan_tool, PLANNER_PROMPT.format(max_steps=workflow.max_plan_steps), user)
+        args, usage = plan(state, user)
         kept = [s for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"]
         first = max((s["id"] for s in state["plan"]), default=0) + 1
-        steps = parse_steps(args, first, kept)
+        steps = parse_steps(args, first, kept, state.get("tools") or [])
         cleared = {str(s["id"]): {"status": "dropped", "result": "replaced by a new plan", "calls": []}
                    for s in state["plan"] if results.get(str(s["id"]), {}).get("status") != "done"}
         return {"plan": kept + steps, "results": cleared, "replans": state.get("replans", 0) + 1, "overhead": usage}

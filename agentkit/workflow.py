@@ -75,6 +75,11 @@ class Workflow:
     """Run plan steps that depend on nothing pending at the same time. Off by default: one
     on-device model generates for one caller at a time, so it saves time only with tools that
     wait (network) or a cloud model."""
+    plan_tools: int = 128
+    """Functions the planner may name for its steps (names only, by app): every registered one
+    when there are at most this many, else this many retrieved for the request and each of its
+    clauses. A step then starts with a call of the function it names (its ReAct loop fills in the
+    arguments). 0 plans in free text and lets each step's loop pick among its retrieved tools."""
     max_handoffs: int = 6
     """Most handoffs between agents in one turn (supervisor and swarm)."""
     nodes: Mapping[str, NodeConfig] = field(default_factory=dict)
@@ -83,7 +88,7 @@ class Workflow:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ConfigurationError(f"Workflow.kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        for name in ("max_refines", "max_replans", "max_plan_steps", "max_handoffs"):
+        for name in ("max_refines", "max_replans", "max_plan_steps", "plan_tools", "max_handoffs"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0 or (name == "max_plan_steps" and value < 1):
                 raise ConfigurationError(f"Workflow.{name} must be a non-negative integer, got {value!r}")

@@ -7,7 +7,7 @@ rate, LLM calls, prompt tokens (and how many were evaluated after KV reuse) and
 median seconds per task, each also as a ratio to plain ReAct in the same run.
 Reports go to ``runs/ablation/<workflow>/report.json``.
 
-Usage: python benchmarks/ablation.py [--workflows react,plan,plan+refine,supervisor,swarm]
+Usage: python benchmarks/ablation.py [--workflows react,plan,plan+refine,supervisor,swarm,plan-freetext]
        [--every N] [--suite multi-app] [--model NAME]
 
 ``--every N`` keeps every N-th task (ids in suite order, starting with the first), a
@@ -34,8 +34,12 @@ from agentkit.models import DEFAULT_MODEL, load_model  # noqa: E402
 from agentkit.tools.loading import load_registry  # noqa: E402
 from agentkit.tools.phone import APPS  # noqa: E402
 from agentkit.tools.retrieval import ToolIndex  # noqa: E402
+from agentkit.workflow import Workflow  # noqa: E402
 
 WORKFLOWS = ("react", "plan", "plan+refine", "supervisor", "swarm")
+VARIANTS = {"plan-freetext": Workflow(kind="plan", plan_tools=0),
+            "plan-freetext+refine": Workflow(kind="plan", refine=True, plan_tools=0)}
+"""Extra workflows by name: the planner writing free-text steps (no function named per step)."""
 
 
 def main() -> None:
@@ -56,7 +60,8 @@ def main() -> None:
     rows = []
     for workflow in args.workflows.split(","):
         def solve(phone, instruction, *, confirm, workflow=workflow):
-            agent = create_agent(model, registry, device=phone, index=index, workflow=workflow, confirm=True)
+            agent = create_agent(model, registry, device=phone, index=index, workflow=VARIANTS.get(workflow, workflow),
+                                 confirm=True)
             return answer_confirmations(agent, agent.run(instruction), list(confirm))
 
         t0 = time.perf_counter()

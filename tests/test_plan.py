@@ -6,7 +6,7 @@ import threading
 from agentkit import create_agent
 from agentkit.models import ScriptedChatModel
 from agentkit.models.scripted import call
-from agentkit.plan import step_outcome
+from agentkit.plan import _catalog, step_outcome
 from agentkit.tools.phone import Phone, diff
 from agentkit.workflow import Workflow
 
@@ -285,3 +285,77 @@ def test_a_later_step_may_change_a_record_an_earlier_step_changed(registry, inde
     assert "Already done" not in r.tool_calls[1]["result"]
     [f6] = [f for f in phone.state()["files"]["items"] if f["id"] == "f6"]
     assert f6["path"] == "/Work/November expenses.pdf"
+
+
+def test_the_planner_names_each_steps_function_and_the_step_starts_with_it(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan({"do": "Save K7Q2 in a note called Flight", "tool": "create_note"},
+             {"do": "Text Bob the code K7Q2", "tool": "send_message"}),
+        call("create_note", title="Flight", body="K7Q2"), "Saved.",
+        call("send_message", to="Bob", body="K7Q2"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Save the code K7Q2 in a note called Flight and text it to Bob")
+    assert r.error is None and [c["name"] for c in r.tool_calls] == ["create_note", "send_message"]
+    assert len(added(phone, before, "notes")) == 1 and len(added(phone, before, "messages")) == 1
+    # the planner chose among every phone function (a grammar enum), listed by app in its prompt
+    item = model.calls[0]["tools"][0]["parameters"]["properties"]["steps"]["items"]
+    assert set(item["properties"]["tool"]["enum"]) == set(registry.names()) and item["required"] == ["do", "tool"]
+    assert "- notes: create_note, " in model.calls[0]["messages"][0].content
+    # each step's first call is forced to its planned function, offered first; then the loop is free
+    assert model.calls[1]["tool_choice"] == "create_note" and model.calls[1]["tools"][0]["name"] == "create_note"
+    assert model.calls[2]["tool_choice"] is None
+    assert model.calls[3]["tool_choice"] == "send_message" and model.calls[3]["tools"][0]["name"] == "send_message"
+
+
+def test_a_planned_function_that_does_not_exist_leaves_the_step_free(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan({"do": "Set an alarm for 7am", "tool": "make_alarm"}),  # (a scripted model ignores the grammar)
+        call("set_alarm", time="07:00"), "Alarm set.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Set an alarm for 7am")
+    assert r.error is None and [c["name"] for c in r.tool_calls] == ["set_alarm"]
+    assert model.calls[1]["tool_choice"] != "make_alarm"
+
+
+def test_plan_tools_zero_plans_in_free_text(registry, index):
+    model = ScriptedChatModel(replies=[plan("Set an alarm for 7am"), call("set_alarm", time="07:00"), "Set."])
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow=Workflow(kind="plan", plan_tools=0))
+    assert agent.run("Set an alarm for 7am").error is None
+    assert model.calls[0]["tools"][0]["parameters"]["properties"]["steps"]["items"]["type"] == "string"
+    assert "- clock:" not in model.calls[0]["messages"][0].content
+
+
+def test_a_registry_larger_than_plan_tools_gives_the_planner_the_tools_retrieved_per_clause():
+    seen = []
+
+    def retrieve(query, k):
+        seen.append((query, k))
+        hits = {"Book Luigi's for two on Friday": [("book_table", 0.9), ("get_menu", 0.5)],
+                "text Bob the time": [("send_message", 0.8), ("make_call", 0.4)]}
+        return hits.get(query, [("book_table", 0.6), ("search_restaurants", 0.55)])[:k]
+
+    request = "Book Luigi's for two on Friday, and then text Bob the time"
+    assert _catalog(request, retrieve, 5, 3) == ["book_table", "send_message", "search_restaurants"]
+    assert seen == [(request, 5), ("Book Luigi's for two on Friday", 3), ("text Bob the time", 3)]
+
+
+def test_a_conditional_step_is_offered_its_function_but_may_skip_it(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan({"do": "Check the weather in Paris tomorrow", "tool": "get_weather"},
+             {"do": "If it will rain, remind me to pack an umbrella", "tool": "create_reminder"}),
+        call("get_weather", city="Paris", date="tomorrow"), "Sunny tomorrow.",
+        "It will not rain, so no reminder is needed.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Check the weather in Paris tomorrow, and if it's going to rain, remind me to pack an umbrella.")
+    assert r.error is None and [c["name"] for c in r.tool_calls] == ["get_weather"]
+    assert model.calls[1]["tool_choice"] == "get_weather"
+    assert model.calls[3]["tool_choice"] is None and model.calls[3]["tools"][0]["name"] == "create_reminder"
+    assert added(phone, before, "reminders") == []

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from agentkit.errors import ToolExecutionError
 
 __all__ = ["contact_or_number", "digits", "find_contact", "find_record", "is_number", "next_id", "norm",
-           "with_contact"]
+           "ranked", "with_contact"]
 
 
 def norm(text: object) -> str:
@@ -66,6 +66,35 @@ def _staged(query: str, items: list[dict], names: Callable[[dict], Iterable[str]
         if hits:
             return hits
     return []
+
+
+def ranked(records: Iterable[dict], words: list[str], text_of: Callable[[dict], str | list[str]]) -> list[dict]:
+    """The records a search query finds, for search tools that look words up in a record's text.
+
+    A record whose text (or one of its texts) holds every word matches, as before. When none does,
+    the records whose texts together hold the most of the query's non-filler words are returned
+    instead, if they hold at least half of them (rounded up). Order is kept; no words keep every record.
+
+    Args:
+        records: The records to search.
+        words: The tool's normalised query words.
+        text_of: A record's lower-cased text, or several texts (a store's name and each dish).
+    """
+    records = list(records)
+
+    def texts(r: dict) -> list[str]:
+        t = text_of(r)
+        return [t] if isinstance(t, str) else list(t)
+
+    found = [r for r in records if any(all(w in t for w in words) for t in texts(r))]
+    content = list(dict.fromkeys(w for w in words if w not in _FILLER))
+    if found or not content:
+        return found
+    counts = [sum(w in " ".join(texts(r)) for w in content) for r in records]
+    best = max(counts, default=0)
+    if best < max(1, (len(content) + 1) // 2):
+        return []
+    return [r for r, n in zip(records, counts) if n == best]
 
 
 def find_contact(contacts: list[dict], query: str) -> dict:

@@ -6,7 +6,7 @@ import datetime
 
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._dates import parse_date, parse_time
-from agentkit.tools.phone._lookup import find_contact, find_record, next_id
+from agentkit.tools.phone._lookup import find_contact, find_record, next_id, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -55,12 +55,8 @@ def find_events(phone: Injected[Phone], query: str) -> list[dict]:
     Args:
         query: Words from the user's request to look for in titles, places or attendees.
     """
-    words = query.lower().split()
-    found = []
-    for e in phone.state()["calendar"]:
-        text = " ".join([e["title"], e.get("location") or "", *e.get("attendees", [])]).lower()
-        if all(w in text for w in words):
-            found.append(e)
+    found = ranked(phone.state()["calendar"], query.lower().split(),
+                   lambda e: " ".join([e["title"], e.get("location") or "", *e.get("attendees", [])]).lower())
     if not found:
         titles = ", ".join(e["title"] for e in phone.state()["calendar"])
         raise ToolExecutionError(f"no event matches {query!r}. Events: {titles}")

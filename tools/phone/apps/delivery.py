@@ -7,7 +7,7 @@ import re
 
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._geo import find_place
-from agentkit.tools.phone._lookup import find_record, next_id, norm
+from agentkit.tools.phone._lookup import find_record, next_id, norm, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -67,10 +67,15 @@ def search_food_delivery(phone: Injected[Phone], query: str = "") -> list[dict]:
         query: A dish, cuisine or store name from the request; empty lists every store.
     """
     words = [w.rstrip("s") for w in norm(query).split() if w not in ("food", "delivery", "some", "a")]
+    stores = ranked(phone.state()["delivery"]["stores"], words,
+                    lambda st: [norm(st["name"] + " " + st["cuisine"]), *(norm(m["name"]) for m in st["menu"])])
     out = []
-    for st in phone.state()["delivery"]["stores"]:
-        whole = all(w in norm(st["name"] + " " + st["cuisine"]) for w in words)
-        items = st["menu"] if whole else [m for m in st["menu"] if all(w in norm(m["name"]) for w in words)]
+    for st in stores:
+        if all(w in norm(st["name"] + " " + st["cuisine"]) for w in words):
+            items = st["menu"]
+        else:  # the dishes holding every word, else any word; the whole menu when only the name matched
+            items = ([m for m in st["menu"] if all(w in norm(m["name"]) for w in words)]
+                     or [m for m in st["menu"] if any(w in norm(m["name"]) for w in words)] or st["menu"])
         if items:
             out.append({"store": st["name"], "cuisine": st["cuisine"], "eta_minutes": st["eta_minutes"],
                         "fee": st["fee"], "items": [{"name": m["name"], "price": m["price"]} for m in items]})

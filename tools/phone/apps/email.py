@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agentkit.errors import ToolExecutionError
-from agentkit.tools.phone._lookup import find_contact, find_record, next_id, norm
+from agentkit.tools.phone._lookup import find_contact, find_record, next_id, norm, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -109,12 +109,10 @@ def search_emails(phone: Injected[Phone], query: str, folder: str | None = None)
     if not words:
         raise ToolExecutionError("empty query: give words to look for")
     f = _folder(folder) if folder else None
-    hits = []
-    for m in phone.state()["email"]["messages"]:
-        text = norm(" ".join([m["from_name"], m["from"], *m["to"], m["subject"], m["body"]]))
-        if (f is None or m["folder"] == f) and all(w in text for w in words):
-            hits.append(dict(_summary(m), folder=m["folder"]))
-    return sorted(hits, key=lambda m: m["time"], reverse=True)
+    messages = [m for m in phone.state()["email"]["messages"] if f is None or m["folder"] == f]
+    hits = ranked(messages, words,
+                  lambda m: norm(" ".join([m["from_name"], m["from"], *m["to"], m["subject"], m["body"]])))
+    return sorted((dict(_summary(m), folder=m["folder"]) for m in hits), key=lambda m: m["time"], reverse=True)
 
 
 @tool(app="email", changes_state=True, sensitive=True, scopes=["email.send", "contacts.read"], examples=[

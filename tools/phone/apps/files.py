@@ -6,7 +6,7 @@ import posixpath
 import re
 
 from agentkit.errors import ToolExecutionError
-from agentkit.tools.phone._lookup import find_record, norm
+from agentkit.tools.phone._lookup import find_record, norm, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -84,12 +84,9 @@ def search_files(phone: Injected[Phone], query: str) -> list[dict]:
     words = norm(query).replace("_", " ").split()
     if not words:
         raise ToolExecutionError("empty query: give words to look for")
-    hits = []
-    for f in phone.state()["files"]["items"]:
-        text = norm(f["path"].replace("_", " ") + " " + (f.get("text") or ""))
-        if all(w in text for w in words):
-            hits.append(_info(f))
-    return hits
+    hits = ranked(phone.state()["files"]["items"], words,
+                  lambda f: norm(f["path"].replace("_", " ") + " " + (f.get("text") or "")))
+    return [_info(f) for f in hits]
 
 
 @tool(app="files", scopes=["files.read"], examples=[

@@ -6,7 +6,7 @@ from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._geo import (
     MODES, all_places, compass, distance_km, find_place, parse_mode, travel_minutes,
 )
-from agentkit.tools.phone._lookup import norm
+from agentkit.tools.phone._lookup import norm, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -38,11 +38,9 @@ def search_places(phone: Injected[Phone], query: str) -> list[dict]:
     words = [w for w in words if w and w not in ("a", "an", "the", "in", "near", "closest", "nearest", "some")]
     state = phone.state()
     here = find_place(state, None)
-    hits = []
-    for p in all_places(state):
-        text = norm(" ".join([p["name"], p.get("category", ""), p["address"], p["area"]]))
-        if p["id"] not in (state["maps"]["home"], state["maps"]["work"]) and all(w in text for w in words):
-            hits.append(dict(_brief(p), category=p.get("category"), distance_km=distance_km(here, p)))
+    places = [p for p in all_places(state) if p["id"] not in (state["maps"]["home"], state["maps"]["work"])]
+    found = ranked(places, words, lambda p: norm(" ".join([p["name"], p.get("category", ""), p["address"], p["area"]])))
+    hits = [dict(_brief(p), category=p.get("category"), distance_km=distance_km(here, p)) for p in found]
     if not hits:
         kinds = sorted({p.get("category", "") for p in all_places(state)} - {"", "home", "office"})
         raise ToolExecutionError(f"no place matches {query!r}. Kinds of places: {', '.join(kinds)}")

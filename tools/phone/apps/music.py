@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agentkit.errors import ToolExecutionError
-from agentkit.tools.phone._lookup import find_record, next_id, norm
+from agentkit.tools.phone._lookup import find_record, next_id, norm, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -70,9 +70,9 @@ def search_music(phone: Injected[Phone], query: str) -> dict:
     """
     music = phone.state()["music"]
     words = norm(query).split()
-    songs = [_song(s) | {"genre": s["genre"]} for s in music["library"]
-             if all(w in norm(" ".join(s[f] for f in _FIELDS)) for w in words)]
-    lists = [pl["name"] for pl in music["playlists"] if all(w in norm(pl["name"]) for w in words)]
+    songs = [_song(s) | {"genre": s["genre"]}
+             for s in ranked(music["library"], words, lambda s: norm(" ".join(s[f] for f in _FIELDS)))]
+    lists = [pl["name"] for pl in ranked(music["playlists"], words, lambda pl: norm(pl["name"]))]
     return {"songs": songs, "playlists": lists}
 
 

@@ -7,7 +7,7 @@ import re
 
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._geo import find_place
-from agentkit.tools.phone._lookup import find_record, next_id, norm
+from agentkit.tools.phone._lookup import find_record, next_id, norm, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -59,11 +59,10 @@ def search_products(phone: Injected[Phone], query: str, max_price: float | None 
         max_price: Highest price in dollars, if the user gave a budget.
     """
     words = [_singular(w) for w in norm(query).split() if w not in ("a", "an", "some", "the", "for")]
-    hits = []
-    for p in phone.state()["shopping"]["products"]:
-        text = norm(" ".join([p["name"], p["brand"], p["category"]]))
-        if all(w in text for w in words) and (max_price is None or p["price"] <= max_price):
-            hits.append({k: p[k] for k in ("name", "brand", "category", "price", "rating", "in_stock")})
+    found = ranked(phone.state()["shopping"]["products"], words,
+                   lambda p: norm(" ".join([p["name"], p["brand"], p["category"]])))
+    hits = [{k: p[k] for k in ("name", "brand", "category", "price", "rating", "in_stock")}
+            for p in found if max_price is None or p["price"] <= max_price]  # the budget does not widen the search
     return sorted(hits, key=lambda p: (p["price"], p["name"]))
 
 
