@@ -8,10 +8,11 @@ drop them (optional ones) or send the call back to the model (the rest).
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any, Callable
 
-__all__ = ["copied_descriptions", "invented_numbers", "prune_ungrounded"]
+__all__ = ["copied_descriptions", "dated_today", "invented_numbers", "prune_ungrounded"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -77,3 +78,23 @@ def invented_numbers(args: dict, context: Callable[[], str]) -> list[str]:
         return []
     seen = set(_long_numbers(context()))
     return [k for k, found in numbers.items() if any(not any(d in s or s in d for s in seen) for d in found)]
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_OTHER_DAY = re.compile(rf"\b(?:tomorrow|yesterday|{'|'.join(_DAYS)}|(?:{'|'.join(_MONTHS)}) \d{{1,2}})\b")
+_TODAY = re.compile(r"\b(?:today|tonight|now|this (?:morning|afternoon|evening))\b")
+_DATE_PARAM = re.compile(r"date|day|due|when")
+
+
+def dated_today(args: dict, request: str, today: datetime.date) -> tuple[list[str], list[str]]:
+    """Date arguments set to today (``"today"`` or today's YYYY-MM-DD) when ``request`` names
+    another day and never today (small models default to today's date), with the days named."""
+    text = request.casefold()
+    named = [m.group(0) for m in _OTHER_DAY.finditer(text) if m.group(0) != _DAYS[today.weekday()]]
+    if not named or _TODAY.search(text):
+        return [], []
+    keys = [k for k, v in args.items() if isinstance(v, str) and _DATE_PARAM.search(k)
+            and (v.strip().casefold() == "today" or v.strip().startswith(today.isoformat()))]
+    return keys, list(dict.fromkeys(named))

@@ -418,6 +418,7 @@ def create_agent(
         require_tool_above=require_tool_above,
         context=ctx,
         confirm=_confirm_policy(confirm),
+        clock=(lambda: device.now) if hasattr(device, "now") else None,
     )
     saver = _checkpointer(checkpointer)
     search = index.search if retrieve is not None else None

@@ -7,6 +7,7 @@ declare them.
 
 from __future__ import annotations
 
+import datetime
 import operator
 import re
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import interrupt
 
-from agentkit._grounding import copied_descriptions, invented_numbers, prune_ungrounded
+from agentkit._grounding import copied_descriptions, dated_today, invented_numbers, prune_ungrounded
 from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools.registry import ToolRegistry, to_jsonable
@@ -95,6 +96,9 @@ class AgentConfig:
     """Which calls wait for the user's approval (an ``interrupt`` before they run); None: none do."""
     final_tools: frozenset[str] = frozenset()
     """Tools whose successful call ends the loop at once (handoffs to another agent)."""
+    clock: Callable[[], datetime.datetime] | None = None
+    """The device's clock: a state change dated today when the request names another day goes back
+    to the model. None skips that check."""
 
 
 def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
@@ -440,7 +444,18 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 if invented:  # a made-up phone number would text or save a stranger
                     raise ToolArgumentError(
                         f"the number in {', '.join(repr(call['args'][k]) for k in invented)} appears nowhere in "
-                        "the request or in any result so far; look it up with a tool first, or ask the user")
+                        "the request or in any result so far, so it is made up. Find the real one with a search tool, "
+                        "searching by what the request says about it (not by this number), or ask the user")
+                if tool.changes_state and config.clock is not None:
+                    _, request = _last_user_text(state["messages"])
+                    today = config.clock().date()
+                    keys, days = dated_today(call["args"], f"{request}\n{state.get('brief') or ''}", today)
+                    if keys:  # small models put today's date on what the user asked for on Sunday
+                        given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
+                        raise ToolArgumentError(
+                            f"{given} is today ({today}), but the "
+                            f"request says {', '.join(days)}; give the day as the request says it "
+                            f"(for example {days[0]!r})")
                 result = tool.invoke(call["args"], config.context)
                 content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],

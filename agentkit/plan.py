@@ -6,12 +6,12 @@
 
 The planner and the critic answer through a forced call of a small function
 (``make_plan``, ``verdict``), so a grammar keeps a small model's output
-parseable. The planner names each step's function from a list of function
-names by app (an enum under that grammar); the step's ReAct loop is offered
-that function first, with tools retrieved for the step's own words, and must
-start by calling it unless the step is conditional. The loop sees the step and
-a short account of the steps it follows, not the whole history. Every model
-call's tokens are counted in the turn's result.
+parseable. A step's ReAct loop retrieves tools for the step's own words and
+sees the step and a short account of the steps it follows, not the whole
+history. With ``Workflow.plan_tools`` the planner also names each step's
+function from a list of function names by app (an enum under that grammar);
+the step's loop is offered it first and must start by calling it unless the
+step is conditional. Every model call's tokens are counted in the turn's result.
 """
 
 from __future__ import annotations

@@ -75,11 +75,12 @@ class Workflow:
     """Run plan steps that depend on nothing pending at the same time. Off by default: one
     on-device model generates for one caller at a time, so it saves time only with tools that
     wait (network) or a cloud model."""
-    plan_tools: int = 128
-    """Functions the planner may name for its steps (names only, by app): every registered one
-    when there are at most this many, else this many retrieved for the request and each of its
-    clauses. A step then starts with a call of the function it names (its ReAct loop fills in the
-    arguments). 0 plans in free text and lets each step's loop pick among its retrieved tools."""
+    plan_tools: int = 0
+    """0 (default): the planner writes each step in free text and the step's loop picks among the
+    tools retrieved for it. N > 0: the planner also names each step's function (names only, by
+    app): any registered one when there are at most N, else N retrieved for the request and each
+    of its clauses; the step's loop then starts with a call of it. With qwen2.5-1.5b, N=128 passed
+    as many multi-app tasks as free text at 1.25x the time (docs/BENCHMARKS.md), hence the default."""
     max_handoffs: int = 6
     """Most handoffs between agents in one turn (supervisor and swarm)."""
     nodes: Mapping[str, NodeConfig] = field(default_factory=dict)

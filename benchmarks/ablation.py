@@ -7,7 +7,7 @@ rate, LLM calls, prompt tokens (and how many were evaluated after KV reuse) and
 median seconds per task, each also as a ratio to plain ReAct in the same run.
 Reports go to ``runs/ablation/<workflow>/report.json``.
 
-Usage: python benchmarks/ablation.py [--workflows react,plan,plan+refine,supervisor,swarm,plan-freetext]
+Usage: python benchmarks/ablation.py [--workflows react,plan,plan+refine,supervisor,swarm,plan-tools]
        [--every N] [--suite multi-app] [--model NAME]
 
 ``--every N`` keeps every N-th task (ids in suite order, starting with the first), a
@@ -37,9 +37,9 @@ from agentkit.tools.retrieval import ToolIndex  # noqa: E402
 from agentkit.workflow import Workflow  # noqa: E402
 
 WORKFLOWS = ("react", "plan", "plan+refine", "supervisor", "swarm")
-VARIANTS = {"plan-freetext": Workflow(kind="plan", plan_tools=0),
-            "plan-freetext+refine": Workflow(kind="plan", refine=True, plan_tools=0)}
-"""Extra workflows by name: the planner writing free-text steps (no function named per step)."""
+VARIANTS = {"plan-tools": Workflow(kind="plan", plan_tools=128),
+            "plan-tools+refine": Workflow(kind="plan", refine=True, plan_tools=128)}
+"""Extra workflows by name: the planner names each step's function (``Workflow.plan_tools``)."""
 
 
 def main() -> None:

@@ -415,3 +415,25 @@ def test_a_new_index_prefers_the_phone_apps_over_a_near_duplicate(registry):
     model = ScriptedChatModel(replies=["ok"])
     r = create_agent(model, tools, device=Phone(), embedder=HashEmbedder()).run("tell Bob I'm late")
     assert r.offered_tools.index("send_message") < r.offered_tools.index("pingo_send_chat")
+
+
+def test_todays_date_on_a_request_for_another_day_is_sent_back(registry, index):
+    phone = Phone()  # the seed's clock: Wednesday 2026-11-25
+    before = phone.state()
+    model, agent = make([call("book_table", restaurant="Curry House", date="2026-11-25", time="12:00", party_size=2),
+                         call("book_table", restaurant="Curry House", date="Sunday", time="12:00", party_size=2),
+                         "Booked."], registry, index, phone)
+    r = agent.run("Book Curry House for two at noon on Sunday")
+    assert [c["ok"] for c in r.tool_calls] == [False, True]
+    assert "date='2026-11-25' is today (2026-11-25), but the request says sunday" in r.tool_calls[0]["result"]
+    [change] = diff(before, phone.state())  # one booking, on Sunday
+    assert change.after["date"] == "2026-11-29"
+    # today is fine when the request says so, or names today's weekday, or names no day at all
+    for request in ("Book Curry House for two at noon today, not Sunday", "Book Curry House for two on Wednesday",
+                    "Book Curry House for two at noon"):
+        model, agent = make([call("book_table", restaurant="Curry House", date="today", time="12:00", party_size=2),
+                             "Booked."], registry, index, Phone())
+        assert agent.run(request).tool_calls[0]["ok"], request
+    # a text that mentions today is not a date
+    model, agent = make([call("send_message", to="Alice", body="I'll call today"), "Sent."], registry, index, Phone())
+    assert agent.run("Text Alice on Friday's plan: I'll call today").tool_calls[0]["ok"]

@@ -10,6 +10,9 @@ from agentkit.plan import _catalog, step_outcome
 from agentkit.tools.phone import Phone, diff
 from agentkit.workflow import Workflow
 
+NAMED = Workflow(kind="plan", plan_tools=128)
+"""Plans whose steps name their function."""
+
 
 def plan(*steps):
     return call("make_plan", steps=list(steps))
@@ -296,7 +299,7 @@ def test_the_planner_names_each_steps_function_and_the_step_starts_with_it(regis
         call("create_note", title="Flight", body="K7Q2"), "Saved.",
         call("send_message", to="Bob", body="K7Q2"), "Sent.",
     ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    agent = create_agent(model, registry, device=phone, index=index, workflow=NAMED)
     r = agent.run("Save the code K7Q2 in a note called Flight and text it to Bob")
     assert r.error is None and [c["name"] for c in r.tool_calls] == ["create_note", "send_message"]
     assert len(added(phone, before, "notes")) == 1 and len(added(phone, before, "messages")) == 1
@@ -316,15 +319,15 @@ def test_a_planned_function_that_does_not_exist_leaves_the_step_free(registry, i
         plan({"do": "Set an alarm for 7am", "tool": "make_alarm"}),  # (a scripted model ignores the grammar)
         call("set_alarm", time="07:00"), "Alarm set.",
     ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    agent = create_agent(model, registry, device=phone, index=index, workflow=NAMED)
     r = agent.run("Set an alarm for 7am")
     assert r.error is None and [c["name"] for c in r.tool_calls] == ["set_alarm"]
     assert model.calls[1]["tool_choice"] != "make_alarm"
 
 
-def test_plan_tools_zero_plans_in_free_text(registry, index):
+def test_plans_are_free_text_by_default(registry, index):
     model = ScriptedChatModel(replies=[plan("Set an alarm for 7am"), call("set_alarm", time="07:00"), "Set."])
-    agent = create_agent(model, registry, device=Phone(), index=index, workflow=Workflow(kind="plan", plan_tools=0))
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow="plan")
     assert agent.run("Set an alarm for 7am").error is None
     assert model.calls[0]["tools"][0]["parameters"]["properties"]["steps"]["items"]["type"] == "string"
     assert "- clock:" not in model.calls[0]["messages"][0].content
@@ -353,7 +356,7 @@ def test_a_conditional_step_is_offered_its_function_but_may_skip_it(registry, in
         call("get_weather", city="Paris", date="tomorrow"), "Sunny tomorrow.",
         "It will not rain, so no reminder is needed.",
     ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    agent = create_agent(model, registry, device=phone, index=index, workflow=NAMED)
     r = agent.run("Check the weather in Paris tomorrow, and if it's going to rain, remind me to pack an umbrella.")
     assert r.error is None and [c["name"] for c in r.tool_calls] == ["get_weather"]
     assert model.calls[1]["tool_choice"] == "get_weather"
