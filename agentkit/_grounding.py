@@ -88,12 +88,13 @@ _TODAY = re.compile(r"\b(?:today|tonight|now|this (?:morning|afternoon|evening))
 _DATE_PARAM = re.compile(r"date|day|due|when")
 
 
-def dated_today(args: dict, request: str, today: datetime.date) -> tuple[list[str], list[str]]:
-    """Date arguments set to today (``"today"`` or today's YYYY-MM-DD) when ``request`` names
-    another day and never today (small models default to today's date), with the days named."""
-    text = request.casefold()
+def dated_today(args: dict, request: str, today: datetime.date, *, context: str = "") -> tuple[list[str], list[str]]:
+    """Date arguments set to today (``"today"`` or today's YYYY-MM-DD) when ``request`` or
+    ``context`` names another day and ``request`` (the user's words) never says today: small
+    models default to today's date. Returns those arguments' names and the days named."""
+    text = f"{request}\n{context}".casefold()
     named = [m.group(0) for m in _OTHER_DAY.finditer(text) if m.group(0) != _DAYS[today.weekday()]]
-    if not named or _TODAY.search(text):
+    if not named or _TODAY.search(request.casefold()):
         return [], []
     keys = [k for k, v in args.items() if isinstance(v, str) and _DATE_PARAM.search(k)
             and (v.strip().casefold() == "today" or v.strip().startswith(today.isoformat()))]

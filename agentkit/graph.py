@@ -51,6 +51,8 @@ class AgentState(TypedDict, total=False):
     """The user's answers to confirmation prompts for the latest tool calls, by call id."""
     brief: str
     """Extra context for this run's system prompt (a plan step's place in the plan, a handoff's summary)."""
+    request: str | None
+    """The user's own request when this loop does one part of it (a plan step, a handoff)."""
     planned: str | None
     """A function offered first this run (a plan step's choice)."""
     call_planned: bool
@@ -447,9 +449,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         "the request or in any result so far, so it is made up. Find the real one with a search tool, "
                         "searching by what the request says about it (not by this number), or ask the user")
                 if tool.changes_state and config.clock is not None:
-                    _, request = _last_user_text(state["messages"])
+                    # the user's words say whether today is meant; the brief's results may say "today" too
+                    _, said = _last_user_text(state["messages"])
+                    said = f"{said}\n{state.get('request') or ''}"
                     today = config.clock().date()
-                    keys, days = dated_today(call["args"], f"{request}\n{state.get('brief') or ''}", today)
+                    keys, days = dated_today(call["args"], said, today, context=state.get("brief") or "")
                     if keys:  # small models put today's date on what the user asked for on Sunday
                         given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
                         raise ToolArgumentError(

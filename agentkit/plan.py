@@ -290,7 +290,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         inputs = [HumanMessage(step["text"])]
         error = None
         try:
-            final = executor.invoke({"messages": inputs, "brief": brief, "earlier": payload.get("earlier") or [],
+            final = executor.invoke({"messages": inputs, "brief": brief, "request": payload["request"],
+                                     "earlier": payload.get("earlier") or [],
                                      "planned": step.get("tool"), "call_planned": not _CONDITION.search(step["text"])},
                                     {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash

@@ -250,7 +250,7 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         past = list(state.get("handoffs") or [])
         earlier = state_changes(this_turn(state.get("messages") or []), registry)
         final = loops[name].invoke({"messages": [HumanMessage(task)], "brief": _summary(state["request"], past),
-                                    "earlier": earlier}, {**config, **recursion})
+                                    "request": state["request"], "earlier": earlier}, {**config, **recursion})
         produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]
         outcome = step_outcome(produced, final.get("error"))
         passed = next((m for m in reversed(produced) if isinstance(m, ToolMessage) and m.status == "success"

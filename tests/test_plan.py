@@ -362,3 +362,23 @@ def test_a_conditional_step_is_offered_its_function_but_may_skip_it(registry, in
     assert model.calls[1]["tool_choice"] == "get_weather"
     assert model.calls[3]["tool_choice"] is None and model.calls[3]["tools"][0]["name"] == "create_reminder"
     assert added(phone, before, "reminders") == []
+
+
+def test_a_step_dated_today_is_sent_back_even_after_that_error_is_in_its_brief(registry, index):
+    phone = Phone()  # Wednesday 2026-11-25
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Put a picnic in Dolores Park at noon on my calendar", "Book Curry House for two at noon"),
+        call("create_event", title="Picnic", date="2026-11-25", start_time="12:00"),
+        call("create_event", title="Picnic", date="sunday", start_time="12:00"), "Added.",
+        # step 2's brief lists step 1's failed call, whose error says "today": not the user saying today
+        call("book_table", restaurant="Curry House", date="2026-11-25", time="12:00", party_size=2),
+        call("book_table", restaurant="Curry House", date="Sunday", time="12:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("On Sunday: put a picnic in Dolores Park at noon on my calendar and book Curry House for two at noon")
+    assert [c["ok"] for c in r.tool_calls] == [False, True, False, True]
+    assert "is today (2026-11-25), but the request says sunday" in r.tool_calls[2]["result"]
+    assert "is today" in model.calls[4]["messages"][0].content  # (the failed call was in the brief)
+    assert added(phone, before, "restaurants.bookings")[0]["date"] == "2026-11-29"
+    assert added(phone, before, "calendar")[0]["start"].startswith("2026-11-29")
