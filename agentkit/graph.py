@@ -57,6 +57,10 @@ class AgentState(TypedDict, total=False):
     """A function offered first this run (a plan step's choice)."""
     call_planned: bool
     """The run's first model call must call ``planned`` (the model fills in the arguments)."""
+    act: bool
+    """The run is meant to change something (a plan step that is an action): if the model answers
+    before any change succeeded while its best-matching tool is one that changes state, the answer
+    goes back to it once with a reminder, and its next reply must be a call."""
     earlier: list[ToolMessage]
     """Calls made for the same request outside this loop (earlier plan steps, other agents): repeating
     one of their state changes is blocked as a repeat within the loop is."""
@@ -101,6 +105,13 @@ class AgentConfig:
     clock: Callable[[], datetime.datetime] | None = None
     """The device's clock: a state change dated today when the request names another day goes back
     to the model. None skips that check."""
+
+
+_NOT_DONE = (
+    "Nothing has been changed on the phone yet, so \"{request}\" is not done: no function that does it was "
+    "called. Call that function now with the details from the request and the results above."
+)
+"""The reminder to an action run that answered before acting (``AgentState.act``)."""
 
 
 def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
@@ -309,6 +320,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
                 and retryable(last) and first_failure):
             must_call = True
+        if isinstance(last, HumanMessage) and last.name == FEEDBACK_NAME and str(last.content).startswith(_NOT_DONE[:30]):
+            must_call = True
         _, request = _last_user_text(state["messages"])
         batch = _last_results(state)
         if config.answer_hint and batch and all(m.status == "success" and not _changes_state(m.name or "")
@@ -352,7 +365,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 "done, tell me why in one sentence.", name=FEEDBACK_NAME)
             second, repeats = ask([*messages, hint])
             reply, calls = _merge_usage(second, reply), calls + 1
-        if tools and repeats and all(repeats):
+        repeated = bool(tools and repeats and all(repeats))
+        if repeated:
             # small models repeat a call whose outcome they already have: ask again, prose only
             prose = messages
             if all(r.status == "error" for r in repeats):  # (not "to fix the call, ..." to the user)
@@ -374,6 +388,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             reply = reply.model_copy(update={"content": _clean_answer(reply.content)})
         update: dict = {"messages": [reply], "llm_calls": calls,
                         "turn_llm_calls": state.get("turn_llm_calls", 0) + calls}
+        if (not reply.tool_calls and not reply.invalid_tool_calls and tools and not repeated
+                and state.get("turn_llm_calls", 0) + calls < config.max_steps and _claims_undone(state)):
+            update["messages"] = [reply, HumanMessage(_NOT_DONE.format(request=request), name=FEEDBACK_NAME)]
         if reply.invalid_tool_calls and not reply.tool_calls:
             problems = "; ".join(str(c.get("error")) for c in reply.invalid_tool_calls)
             raw = reply.response_metadata.get("raw") if reply.response_metadata else None
@@ -387,6 +404,21 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 ),
             ]
         return update
+
+    def _claims_undone(state: AgentState) -> bool:
+        """Whether an answer now would end an action run that changed nothing (see ``AgentState.act``)."""
+        offered = state.get("offered_tools") or []
+        if not state.get("act") or not offered or not _changes_state(offered[0]):
+            return False
+        own = state["messages"][state.get("turn_start", 0):]
+        if any(isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME and str(m.content).startswith(_NOT_DONE[:30])
+               for m in own):
+            return False  # reminded once already: the answer stands
+        calls = _calls_in(own)
+        if any(m.status == "success" and _changes_state(m.name or "") for m in calls):
+            return False
+        # a refusal, a denial or a failure the model is explaining is an answer, not a claim
+        return not any(m.status == "error" for m in calls)
 
     def run_tools(state: AgentState) -> dict:
         messages = state["messages"]

@@ -288,11 +288,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         if payload.get("failed"):  # a replanned step otherwise repeats the call that sank the last one
             brief += "\nThese calls failed earlier; do not repeat them unchanged:\n" + "\n".join(payload["failed"])
         inputs = [HumanMessage(step["text"])]
+        conditional = bool(_CONDITION.search(step["text"]))
         error = None
         try:
             final = executor.invoke({"messages": inputs, "brief": brief, "request": payload["request"],
                                      "earlier": payload.get("earlier") or [],
-                                     "planned": step.get("tool"), "call_planned": not _CONDITION.search(step["text"])},
+                                     "planned": step.get("tool"), "call_planned": not conditional,
+                                     "act": not conditional},
                                     {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
             from langgraph.errors import GraphInterrupt
@@ -302,6 +304,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             final, error = {"messages": inputs}, f"{type(exc).__name__}: {exc}"
         produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]
         outcome = step_outcome(produced, error or final.get("error"))
+        offered = final.get("offered_tools") or []
+        # an action step (its best tool changes state) that changed nothing is a claim, not a result
+        outcome["acts"] = not conditional and bool(offered) and offered[0] in registry \
+            and registry.get(offered[0]).changes_state
+        outcome["changed"] = any(  # (a change blocked as a repeat of an earlier one was made all the same)
+            isinstance(m, ToolMessage) and m.name in registry and registry.get(m.name).changes_state
+            and (m.status == "success" or (isinstance(m.artifact, dict) and "done_before" in m.artifact))
+            for m in produced)
         # (the step's start went out as a custom "step" event, for UIs)
         return {"messages": produced, "results": {str(step["id"]): outcome}}
 
@@ -326,9 +336,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         results = state.get("results") or {}
         failed = [f"{s['text']} -> {results[str(s['id'])]['result']}" for s in state["plan"]
                   if results.get(str(s["id"]), {}).get("status") == "failed"]
+        idle = [s["text"] for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"
+                and results[str(s["id"])].get("acts") and not results[str(s["id"])].get("changed")]
+        usage: dict = {}
         if failed:
             finding = "These steps failed: " + "; ".join(failed)
-            usage: dict = {}
+        elif idle:  # the device says so: no need to ask a model
+            finding = "Nothing on the phone changed for: " + "; ".join(idle) + ". Do it with the function that does it."
         else:
             lines = [f"- {m.name}({_short(m.artifact)}) -> {'ok' if m.status == 'success' else 'FAILED'}: "
                      f"{str(m.content)[:160]}" for m in this_turn(state["messages"]) if isinstance(m, ToolMessage)]
@@ -341,7 +355,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         if not finding or state.get("refines", 0) >= workflow.max_refines:
             return {"overhead": usage, "retry": False}
         # failed steps are set aside (their calls stay in the history); the planner starts from what was done
-        dropped = {k: {**v, "status": "dropped"} for k, v in results.items() if v["status"] != "done"}
+        dropped = {k: {**v, "status": "dropped"} for k, v in results.items()
+                   if v["status"] != "done" or (v.get("acts") and not v.get("changed"))}
         return {"reflections": [finding], "refines": state.get("refines", 0) + 1, "overhead": usage,
                 "replans": 0, "results": dropped, "retry": True}
 

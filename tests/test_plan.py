@@ -382,3 +382,61 @@ def test_a_step_dated_today_is_sent_back_even_after_that_error_is_in_its_brief(r
     assert "is today" in model.calls[4]["messages"][0].content  # (the failed call was in the brief)
     assert added(phone, before, "restaurants.bookings")[0]["date"] == "2026-11-29"
     assert added(phone, before, "calendar")[0]["start"].startswith("2026-11-29")
+
+
+def test_an_action_step_that_answers_before_acting_is_reminded_once_then_acts(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Find Pizza Palace", "Text Bob that lunch is coming"),
+        call("search_food_delivery", query="Pizza Palace"), "Pizza Palace is open.",  # a lookup: no reminder
+        "I have texted Bob.",  # a claim: nothing was sent
+        call("send_message", to="Bob", body="Lunch is coming"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Find Pizza Palace and text Bob that lunch is coming")
+    assert not model.replies and [c["name"] for c in r.tool_calls] == ["search_food_delivery", "send_message"]
+    assert [m["name"] for m in added(phone, before, "messages")] == ["Bob Smith"]
+    reminder = model.calls[4]["messages"][-1]
+    assert reminder.name == "agentkit" and "Nothing has been changed on the phone yet" in reminder.content
+    assert '"Text Bob that lunch is coming" is not done' in reminder.content
+    assert model.calls[4]["tool_choice"] == "required"  # the reply to the reminder must be a call
+    assert r.answer == "Pizza Palace is open. Sent."
+
+
+def test_a_conditional_step_and_a_step_after_a_failure_may_answer_without_acting(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("If it rains in Paris tomorrow, remind me to pack an umbrella", "Text Zed that I'm up"),
+        "It will not rain, so nothing to do.",
+        call("send_message", to="Zed", body="I'm up"), call("send_message", to="Zed Q", body="I'm up"),
+        "There is no contact named Zed.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index,
+                         workflow=Workflow(kind="plan", max_replans=0))
+    r = agent.run("If it rains in Paris tomorrow remind me to pack an umbrella, and text Zed that I'm up")
+    assert not model.replies and r.error is None
+    assert not any("Nothing has been changed" in str(m.content) for c in model.calls for m in c["messages"])
+    assert added(phone, before, "reminders") == [] and added(phone, before, "messages") == []
+
+
+def test_the_critic_sends_back_an_action_step_that_changed_nothing_without_asking_a_model(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Text Bob that lunch is coming"),
+        "I have texted Bob.", "Bob knows.",  # the claim, and the claim again after the reminder
+        plan("Text Bob that lunch is coming"),  # the retry: the idle step is not listed as done
+        call("send_message", to="Bob", body="Lunch is coming"), "Sent.",
+        call("verdict", done=True, missing=""),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
+    r = agent.run("Text Bob that lunch is coming")
+    assert not model.replies and [m["name"] for m in added(phone, before, "messages")] == ["Bob Smith"]
+    replan = model.calls[3]["messages"][-1].content
+    assert "Nothing on the phone changed for: Text Bob that lunch is coming" in replan
+    assert "Already done" not in replan
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["refines"] == 1 and state["reflections"][0].startswith("Nothing on the phone changed for")
+    assert r.answer.startswith("Sent.")
