@@ -24,7 +24,7 @@ from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools.registry import ToolRegistry, to_jsonable
 
-__all__ = ["AgentState", "AgentConfig", "build_graph"]
+__all__ = ["AgentState", "AgentConfig", "build_graph", "expects_change"]
 
 FEEDBACK_NAME = "agentkit"
 """``name`` of the messages the runtime itself sends to the model."""
@@ -57,10 +57,15 @@ class AgentState(TypedDict, total=False):
     """A function offered first this run (a plan step's choice)."""
     call_planned: bool
     """The run's first model call must call ``planned`` (the model fills in the arguments)."""
+    evidence: str | None
+    """Results of the calls made for the same request outside this loop (earlier plan steps). When
+    given, a long number in a state change must appear in these, the request or this loop's results
+    and messages, not merely in the brief, whose account of earlier steps is the model's own prose."""
     act: bool
     """The run is meant to change something (a plan step that is an action): if the model answers
-    before any change succeeded while its best-matching tool is one that changes state, the answer
-    goes back to it once with a reminder, and its next reply must be a call."""
+    before any change succeeded while one of its two best-matching tools changes state
+    (:func:`expects_change`), the answer goes back to it once with a reminder, and its next reply
+    must be a call."""
     earlier: list[ToolMessage]
     """Calls made for the same request outside this loop (earlier plan steps, other agents): repeating
     one of their state changes is blocked as a repeat within the loop is."""
@@ -112,6 +117,12 @@ _NOT_DONE = (
     "called. Call that function now with the details from the request and the results above."
 )
 """The reminder to an action run that answered before acting (``AgentState.act``)."""
+
+
+def expects_change(offered: list[str], registry: ToolRegistry) -> bool:
+    """Whether a request whose retrieved tools are ``offered`` (best first) is one that changes
+    something: one of its two best tools does (an order's best match is often the store search)."""
+    return any(n in registry and registry.get(n).changes_state for n in offered[:2])
 
 
 def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
@@ -407,8 +418,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
 
     def _claims_undone(state: AgentState) -> bool:
         """Whether an answer now would end an action run that changed nothing (see ``AgentState.act``)."""
-        offered = state.get("offered_tools") or []
-        if not state.get("act") or not offered or not _changes_state(offered[0]):
+        if not state.get("act") or not expects_change(state.get("offered_tools") or [], registry):
             return False
         own = state["messages"][state.get("turn_start", 0):]
         if any(isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME and str(m.content).startswith(_NOT_DONE[:30])
@@ -430,9 +440,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         n_earlier = len(_calls_in(state.get("earlier") or []))
 
         def conversation() -> str:
-            """Everything the model was shown this turn (built only when a call holds a long number)."""
-            return "\n".join([system_text(state), *(str(m.content) for m in [*(state.get("earlier") or []),
-                                                                             *messages])])
+            """What a number may be taken from (built only when a call holds a long number): what the
+            model was shown this turn, less its own words; with ``evidence``, that instead of the brief."""
+            shown = [str(m.content) for m in [*(state.get("earlier") or []), *messages] if not isinstance(m, AIMessage)]
+            if state.get("evidence") is None:
+                return "\n".join([system_text(state), *shown])
+            prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
+            return "\n".join([prompt, state.get("request") or "", state["evidence"] or "", *shown])
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
             decision = decisions.get(call["id"], {"action": "approve"})

@@ -27,7 +27,7 @@ from langgraph.graph.message import add_messages
 from langgraph.types import Send
 
 from agentkit._turn import add_usage, answer_with_overhead, emit, request_of, state_changes, this_turn, usage_of
-from agentkit.graph import AgentConfig, build_graph, retryable
+from agentkit.graph import AgentConfig, build_graph, expects_change, retryable
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -93,6 +93,9 @@ def _plan_tool(max_steps: int, parallel: bool, tools: list[str]) -> dict:
 
 _CONDITION = re.compile(r"\b(if|unless|otherwise|instead|in case|only when)\b", re.IGNORECASE)
 """A step that may have to be skipped: its loop is offered the planned function but not made to call it."""
+_LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
+                     r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
+"""A step phrased as a lookup: it may well end with an answer and no change."""
 _CLAUSE = re.compile(r"[.;:!?]\s+|,\s*|\s+(?:and then|then|and|or|if|otherwise|instead)\s+", re.IGNORECASE)
 
 
@@ -120,7 +123,8 @@ PLANNER_PROMPT = (
     "You plan the work of a phone assistant. Split the user's request into the app actions it needs, in "
     "order, one action per step (look something up, send a message, book, create, change a setting). "
     "Copy into each step every name, time, place and text it needs from the request. Use as few steps as "
-    "the request needs (1 to {max_steps}). When a step needs something the request does not give (a "
+    "the request needs (1 to {max_steps}), and add none it does not ask for (no extra message or change). "
+    "When a step needs something the request does not give (a "
     "number, a date, an address, who someone is), look it up in an earlier step. Keep a condition "
     "(\"if ...\") in the step it decides.\n"
     'Example: "Find a sushi place near the office and text Bob its name" -> steps: {example}'
@@ -275,8 +279,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         failed = [f"{m.name}({_short(m.artifact)}) -> {str(m.content)[:240]}" for m in turn
                   if isinstance(m, ToolMessage) and m.status == "error" and isinstance(m.artifact, dict)
                   and retryable(m)]
+        # what earlier steps' calls really returned (their step results in the brief are the model's prose)
+        evidence = "\n".join(str(m.content) for m in turn if isinstance(m, ToolMessage) and m.status == "success")
         return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier,
-                                 "failed": failed[-3:]}) for s in steps]
+                                 "failed": failed[-3:], "evidence": evidence}) for s in steps]
 
     def execute(payload: dict, config: RunnableConfig) -> dict:
         step = payload["step"]
@@ -289,12 +295,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             brief += "\nThese calls failed earlier; do not repeat them unchanged:\n" + "\n".join(payload["failed"])
         inputs = [HumanMessage(step["text"])]
         conditional = bool(_CONDITION.search(step["text"]))
+        acts = not conditional and not _LOOKUP.match(step["text"])
         error = None
         try:
             final = executor.invoke({"messages": inputs, "brief": brief, "request": payload["request"],
-                                     "earlier": payload.get("earlier") or [],
+                                     "earlier": payload.get("earlier") or [], "evidence": payload.get("evidence") or "",
                                      "planned": step.get("tool"), "call_planned": not conditional,
-                                     "act": not conditional},
+                                     "act": acts},
                                     {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
             from langgraph.errors import GraphInterrupt
@@ -304,10 +311,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             final, error = {"messages": inputs}, f"{type(exc).__name__}: {exc}"
         produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]
         outcome = step_outcome(produced, error or final.get("error"))
-        offered = final.get("offered_tools") or []
-        # an action step (its best tool changes state) that changed nothing is a claim, not a result
-        outcome["acts"] = not conditional and bool(offered) and offered[0] in registry \
-            and registry.get(offered[0]).changes_state
+        # an action step that changed nothing is a claim, not a result
+        outcome["acts"] = acts and expects_change(final.get("offered_tools") or [], registry)
         outcome["changed"] = any(  # (a change blocked as a repeat of an earlier one was made all the same)
             isinstance(m, ToolMessage) and m.name in registry and registry.get(m.name).changes_state
             and (m.status == "success" or (isinstance(m.artifact, dict) and "done_before" in m.artifact))

@@ -440,3 +440,38 @@ def test_the_critic_sends_back_an_action_step_that_changed_nothing_without_askin
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
     assert state["refines"] == 1 and state["reflections"][0].startswith("Nothing on the phone changed for")
     assert r.answer.startswith("Sent.")
+
+
+def test_a_number_a_step_made_up_is_refused_in_the_next_step_and_a_looked_up_one_is_not(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Look up the number that texted me about my package",
+             "Save that number as a new contact called Delivery Driver"),
+        "The number is 123-456-7890.",  # an answer with no call behind it: the brief will carry it
+        call("add_contact", name="Delivery Driver", phone_number="123-456-7890"),
+        call("read_messages"),
+        call("add_contact", name="Delivery Driver", phone_number="+1 415 555 0199"), "Saved.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow=Workflow(kind="plan", max_replans=0))
+    r = agent.run("Save the number that texted me about my package as a new contact called Delivery Driver")
+    assert "123-456-7890" in model.calls[3]["messages"][0].content  # step 1's prose is in step 2's brief
+    assert [c["ok"] for c in r.tool_calls] == [False, True, True] and not model.replies
+    assert "appears nowhere in the request or in any result" in r.tool_calls[0]["result"]
+    [new] = added(phone, before, "contacts")
+    assert new["name"] == "Delivery Driver" and new["phone"] == "+1 415 555 0199"
+
+
+def test_which_steps_are_expected_to_change_something(registry):
+    from agentkit.graph import expects_change
+    from agentkit.plan import _LOOKUP
+
+    # an order's best match is often the store search: the second tool still makes it an action
+    assert expects_change(["search_food_delivery", "add_to_food_cart", "place_food_order"], registry)
+    assert not expects_change(["search_food_delivery", "search_restaurants", "place_food_order"], registry)
+    assert not expects_change([], registry)
+    lookups = ["Find a sushi place near the office", "Look up the number that texted me", "Check Sunday's weather",
+               "Get the launch date from the meeting notes", "What is Mom's address?"]
+    actions = ["Order a margherita pizza from Pizza Palace", "Text Bob that lunch is coming",
+               "Get me a ride to work", "Make Emma Davis a favorite contact", "Ask Bob if he is free"]
+    assert [bool(_LOOKUP.match(t)) for t in lookups + actions] == [True] * 5 + [False] * 5
