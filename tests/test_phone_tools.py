@@ -101,6 +101,17 @@ def test_add_contact(phone):
         call(phone, "add_contact", name="alice johnson", phone_number="1")
 
 
+def test_a_contact_s_phone_number_must_be_one(phone):
+    # a small model saved the flight code "K7Q2LM" as the number of a contact called Flight
+    before = phone.state()
+    with pytest.raises(ToolExecutionError, match="'K7Q2LM' is not a phone number"):
+        call(phone, "add_contact", name="Flight", phone_number="K7Q2LM")
+    with pytest.raises(ToolExecutionError, match="is not a phone number"):
+        call(phone, "update_contact", name="bob", phone_number="his new one", favorite=True)
+    assert phone.state() == before
+    assert call(phone, "add_contact", name="Gym", phone_number="+1 (415) 555-0188")["phone"] == "+1 (415) 555-0188"
+
+
 def test_update_contact(phone):
     _, diffs = changes(phone, "update_contact", name="bob", phone_number="415 555 0177", favorite=True)
     assert sorted(diffs) == sorted([

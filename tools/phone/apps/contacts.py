@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._dates import parse_date
-from agentkit.tools.phone._lookup import find_contact, next_id, norm
+from agentkit.tools.phone._lookup import find_contact, is_number, next_id, norm
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -71,7 +71,7 @@ def add_contact(phone: Injected[Phone], name: str, phone_number: str, email: str
         contacts = s["contacts"]
         if any(norm(c["name"]) == norm(name) for c in contacts):
             raise ToolExecutionError(f"a contact named {name!r} already exists; use update_contact")
-        record = {"id": next_id(contacts, "c"), "name": name, "phone": str(phone_number).strip(),
+        record = {"id": next_id(contacts, "c"), "name": name, "phone": _phone_number(phone_number),
                   "email": (email or "").strip() or None, "favorite": False}
         if birthday:
             record["birthday"] = parse_date(birthday, phone.now.date()).isoformat()
@@ -102,7 +102,7 @@ def update_contact(phone: Injected[Phone], name: str, phone_number: str | None =
     with phone.transaction() as s:
         record = find_contact(s["contacts"], name)
         if phone_number is not None:
-            record["phone"] = str(phone_number).strip()
+            record["phone"] = _phone_number(phone_number)
         if email is not None:
             record["email"] = email.strip() or None
         if birthday is not None:
@@ -110,6 +110,15 @@ def update_contact(phone: Injected[Phone], name: str, phone_number: str | None =
         if favorite is not None:
             record["favorite"] = favorite
     return record
+
+
+def _phone_number(value: object) -> str:
+    """A phone number as given, if it is one (digits, spaces, + ( ) . -); else the model is told."""
+    text = str(value).strip()
+    if not is_number(text):
+        raise ToolExecutionError(f"{text!r} is not a phone number: give the number's digits, "
+                                 "such as '+1 415 555 0101', as the request or a result shows it")
+    return text
 
 
 TOOLS = [search_contacts, get_contact, add_contact, update_contact]
