@@ -441,8 +441,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
 
         def conversation() -> str:
             """What a number may be taken from (built only when a call holds a long number): what the
-            model was shown this turn, less its own words; with ``evidence``, that instead of the brief."""
-            shown = [str(m.content) for m in [*(state.get("earlier") or []), *messages] if not isinstance(m, AIMessage)]
+            model was shown this turn, less its own words and failed calls' errors (which echo its
+            arguments); with ``evidence``, that instead of the brief."""
+            shown = [str(m.content) for m in [*(state.get("earlier") or []), *messages]
+                     if not isinstance(m, AIMessage) and not (isinstance(m, ToolMessage) and m.status == "error")]
             if state.get("evidence") is None:
                 return "\n".join([system_text(state), *shown])
             prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt

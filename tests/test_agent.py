@@ -383,6 +383,13 @@ def test_a_made_up_phone_number_is_sent_back_not_saved(registry, index):
     assert "'123-456-7890' appears nowhere in the request or in any result" in r.tool_calls[0]["result"]
     [change] = diff(before, phone.state())  # only the real number was saved
     assert change.after["phone"] == "+1 415 555 0199"
+    # the refusal quotes the number: trying it again with another argument changed is refused too
+    model, agent = make([call("add_contact", name="Delivery Driver", phone_number="123-456-7890"),
+                         call("add_contact", name="Driver", phone_number="123-456-7890"), "I could not."],
+                        registry, index, phone := Phone())
+    r = agent.run("Save the number that texted me about my package as Delivery Driver")
+    assert [c["ok"] for c in r.tool_calls] == [False, False] and "appears nowhere" in r.tool_calls[1]["result"]
+    assert phone.state()["contacts"] == before["contacts"]
     # a number the user gave, rewritten with or without the country code, is fine
     model, agent = make([call("make_call", to="(415) 555-0142"), "Calling."], registry, index, Phone())
     assert agent.run("call +1 415 555 0142").tool_calls[0]["ok"]
