@@ -119,6 +119,11 @@ _NOT_DONE = (
 """The reminder to an action run that answered before acting (``AgentState.act``)."""
 
 
+def _is_reminder(m: Any) -> bool:
+    """Whether ``m`` is the runtime's ``_NOT_DONE`` reminder."""
+    return isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME and str(m.content).startswith(_NOT_DONE[:30])
+
+
 def expects_change(offered: list[str], registry: ToolRegistry) -> bool:
     """Whether a request whose retrieved tools are ``offered`` (best first) is one that changes
     something: one of its two best tools does (an order's best match is often the store search)."""
@@ -331,7 +336,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
                 and retryable(last) and first_failure):
             must_call = True
-        if isinstance(last, HumanMessage) and last.name == FEEDBACK_NAME and str(last.content).startswith(_NOT_DONE[:30]):
+        if _is_reminder(last):
             must_call = True
         _, request = _last_user_text(state["messages"])
         batch = _last_results(state)
@@ -421,8 +426,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if not state.get("act") or not expects_change(state.get("offered_tools") or [], registry):
             return False
         own = state["messages"][state.get("turn_start", 0):]
-        if any(isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME and str(m.content).startswith(_NOT_DONE[:30])
-               for m in own):
+        if any(_is_reminder(m) for m in own):
             return False  # reminded once already: the answer stands
         calls = _calls_in(own)
         if any(m.status == "success" and _changes_state(m.name or "") for m in calls):

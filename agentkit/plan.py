@@ -313,9 +313,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         outcome = step_outcome(produced, error or final.get("error"))
         # an action step that changed nothing is a claim, not a result
         outcome["acts"] = acts and expects_change(final.get("offered_tools") or [], registry)
-        outcome["changed"] = any(  # (a change blocked as a repeat of an earlier one was made all the same)
-            isinstance(m, ToolMessage) and m.name in registry and registry.get(m.name).changes_state
-            and (m.status == "success" or (isinstance(m.artifact, dict) and "done_before" in m.artifact))
+        outcome["changed"] = bool(state_changes(produced, registry)) or any(  # a change blocked as a repeat
+            isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "done_before" in m.artifact  # was made
             for m in produced)
         # (the step's start went out as a custom "step" event, for UIs)
         return {"messages": produced, "results": {str(step["id"]): outcome}}

@@ -143,7 +143,7 @@ def find_contact(contacts: list[dict], query: str) -> dict:
     raise ToolExecutionError(f"no contact named {query!r}. Contacts: {known}")
 
 
-_LIST_SEP = re.compile(r"\s*(?:,|;|&|\band\b|\+(?!\s*\d))\s*")
+_LIST_SEP = re.compile(r"\s*(?:,|;|&|\band\b|\+(?!\s*\d))\s*", re.IGNORECASE)
 
 
 def _listed_contacts(contacts: list[dict], q: str) -> list[dict]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._lookup import _LIST_SEP, contact_or_number, digits, next_id, with_contact
 from agentkit.tools.phone.device import Phone
@@ -21,7 +19,7 @@ def _recipients(contacts: list[dict], to: str) -> list[tuple[dict | None, str]]:
     try:
         return [_recipient(contacts, to)]
     except ToolExecutionError:
-        parts = [p.strip() for p in re.split(_LIST_SEP.pattern, str(to), flags=re.IGNORECASE) if p.strip()]
+        parts = [p.strip() for p in _LIST_SEP.split(str(to)) if p.strip()]
         if len(parts) < 2:
             raise
     found: list[tuple[dict | None, str]] = []
