@@ -161,6 +161,9 @@ def _event_line(event: Any) -> str:
             f"\n  {s.get('id')}. {s.get('text')}" + (f" (after {', '.join(map(str, s['depends_on']))})"
                                                     if s.get("depends_on") else "")
             for s in d.get("steps", []) if isinstance(s, dict))
+    if event.kind == "decision":
+        return (f"[decision] step {d.get('step')}: {d.get('found') or ''} "
+                f"({'holds' if d.get('holds') else 'does not hold'}) -> {d.get('action') or 'nothing to do'}")
     if event.kind == "tool_call":
         args = ", ".join(f"{k}={v!r}" for k, v in (d.get("args") or {}).items())
         return f"[call] {d.get('name')}({args})"

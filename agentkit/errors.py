@@ -48,7 +48,17 @@ class StepLimitError(AgentkitError):
 
 
 class ModelRetry(Exception):
-    """Base class for errors the model can fix; sent back to it as a tool message."""
+    """Base class for errors the model can fix; sent back to it as a tool message.
+
+    Args:
+        message: What went wrong, for the model.
+        choices: The values the argument may take instead, when the error lists them (the
+            existing notes, say); the agent points out the one the user's request names.
+    """
+
+    def __init__(self, message: str = "", *, choices: tuple[str, ...] | list[str] = ()) -> None:
+        super().__init__(message)
+        self.choices = tuple(choices)
 
 
 class UnknownToolError(ModelRetry):

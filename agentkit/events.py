@@ -20,7 +20,9 @@ the graph's own nodes only:
   also reports, are not tokens). A model that does not stream gives no tokens;
 - ``"custom"``: what a node wrote with ``langgraph.config.get_stream_writer()``:
   a dict with a ``"kind"`` key becomes an event of that kind carrying the rest
-  (anything else becomes a ``custom`` event ``{"value"}``).
+  (anything else becomes a ``custom`` event ``{"value"}``). A plan step with a
+  condition writes ``decision`` ``{"node", "step", "holds", "found", "action"}``
+  when it is settled before it runs.
 
 The caller ends the stream with a ``done`` event (``Agent.stream`` does).
 """
@@ -34,7 +36,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Tool
 
 __all__ = ["KINDS", "STREAM_MODES", "Event", "stream_events"]
 
-KINDS = ("step", "plan", "tool_call", "tool_result", "token", "interrupt", "done")
+KINDS = ("step", "plan", "decision", "tool_call", "tool_result", "token", "interrupt", "done")
 """The event kinds agentkit itself emits (nodes may emit their own through the custom stream)."""
 
 STREAM_MODES = ["updates", "messages", "custom", "tasks"]

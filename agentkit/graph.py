@@ -256,6 +256,15 @@ def _changed_same_record(tool: Any, args: dict, made: list[ToolMessage], registr
     return None
 
 
+def _named_choice(choices: tuple[str, ...], said: str) -> str | None:
+    """The one choice of a failed call's error (an existing note, say) that the user's words name, if
+    exactly one is: a small model otherwise retries its own wording while the error lists the right one."""
+    text = " ".join(re.findall(r"\w+", said.lower()))
+    named = [c for c in dict.fromkeys(choices)
+             if (words := " ".join(re.findall(r"\w+", c.lower()))) and f" {words} " in f" {text} "]
+    return named[0] if len(named) == 1 else None
+
+
 def retryable(m: ToolMessage) -> bool:
     """A failed call worth a forced second try (not a refusal or a blocked repeat)."""
     art = m.artifact if isinstance(m.artifact, dict) else {}
@@ -517,8 +526,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
                                        status="success", artifact=key))
             except ModelRetry as exc:
-                out.append(ToolMessage(f"Error: {exc}", tool_call_id=call["id"], name=call["name"],
-                                       status="error", artifact=key))
+                hint = _named_choice(exc.choices, f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}")
+                out.append(ToolMessage(f"Error: {exc}" + (f' The request says "{hint}": use {hint!r}.' if hint else ""),
+                                       tool_call_id=call["id"], name=call["name"], status="error", artifact=key))
         return {"messages": out, "decisions": {}}
 
     def _needs_confirmation(call: dict) -> bool:

@@ -11,7 +11,10 @@ sees the step and a short account of the steps it follows, not the whole
 history. With ``Workflow.plan_tools`` the planner also names each step's
 function from a list of function names by app (an enum under that grammar);
 the step's loop is offered it first and must start by calling it unless the
-step is conditional. Every model call's tokens are counted in the turn's result.
+step is conditional. A step with a condition ("if it's dry, ...; if not, ...") that
+follows other steps is first settled by a forced ``decide`` call on their results
+(``Workflow.decide``): the step then runs as the one action that call names, or
+is done with nothing to do. Every model call's tokens are counted in the turn's result.
 """
 
 from __future__ import annotations
@@ -93,6 +96,8 @@ def _plan_tool(max_steps: int, parallel: bool, tools: list[str]) -> dict:
 
 _CONDITION = re.compile(r"\b(if|unless|otherwise|instead|in case|only when)\b", re.IGNORECASE)
 """A step that may have to be skipped: its loop is offered the planned function but not made to call it."""
+_IF = re.compile(r"\b(if|unless|in case|only when)\b", re.IGNORECASE)
+"""A step with a condition to settle (not merely an "instead" or "otherwise")."""
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
@@ -134,6 +139,25 @@ _EXAMPLE = ('["Find a sushi restaurant near the office", '
 _EXAMPLE_TOOLS = ('[{"do": "Find a sushi restaurant near the office", "tool": "search_restaurants"}, '
                   '{"do": "Text Bob the name of the sushi restaurant that was found", "tool": "send_message"}]')
 PLANNER_TOOLS = "\nEach step is one call of one of these functions (by app); name it in the step's tool:\n{tools}"
+
+_DECIDE_TOOL = {
+    "name": "decide",
+    "description": "Decide a conditional step from what the earlier steps found.",
+    "parameters": {"type": "object", "properties": {
+        "condition": {"type": "string", "description": "The step's condition, as the step says it."},
+        "found": {"type": "string", "description": "What the results say about that condition, in a few words."},
+        "holds": {"type": "boolean", "description": "true if the results show the condition is true"},
+        "action": {"type": "string", "description": "The one action the step asks for now that this is known, "
+                                                     "with every detail from the step; empty if none."}},
+        "required": ["condition", "found", "holds", "action"]},
+}
+
+DECIDE_PROMPT = (
+    "You settle a conditional step of a phone assistant's plan. Read the step's condition, look up in the "
+    "results what it depends on, and say whether it holds. Then give the action the step asks for in that "
+    "case (if the condition does not hold, the step's other action, if it has one), with its names, times, "
+    "places and text. If the step asks for nothing in that case, the action is empty."
+)
 
 CRITIC_PROMPT = (
     "You check the work of a phone assistant. Compare the user's request with the actions taken and the "
@@ -284,18 +308,49 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier,
                                  "failed": failed[-3:], "evidence": evidence}) for s in steps]
 
+    def decide(step: dict, payload: dict) -> tuple[dict | None, dict]:
+        """Settle a conditional step's condition from the earlier steps' results, in a call of its own.
+
+        A small model told "if it's dry, A; if not, B" inside a ReAct step often does A whatever the
+        forecast said; asked the question alone, under a grammar, it reads the result right far more
+        often. Returns ``{"holds", "found", "action"}`` (None when the reply is unusable) and the usage.
+        """
+        results = (payload.get("evidence") or "").strip()
+        user = ("Results so far:\n" + (results[-1500:] or "(none)")
+                + ("\nDone so far:\n" + "\n".join(payload["done"]) if payload.get("done") else "")
+                + f"\nStep: {step['text']}")
+        args, usage = ask(planner_model, _DECIDE_TOOL, DECIDE_PROMPT, user)
+        if not isinstance(args.get("holds"), bool):
+            return None, usage
+        action = args.get("action") if isinstance(args.get("action"), str) else ""
+        return {"holds": args["holds"], "found": str(args.get("found") or "").strip(),
+                "action": action.strip()}, usage
+
     def execute(payload: dict, config: RunnableConfig) -> dict:
         step = payload["step"]
         emit({"kind": "step", "node": "execute", "step": step["id"], "text": step["text"]})
+        conditional = bool(_CONDITION.search(step["text"]))
+        usage: dict = {}
+        text = step["text"]
+        if workflow.decide and _IF.search(text) and (payload.get("evidence") or payload.get("done")):
+            decision, usage = decide(step, payload)
+            if decision is not None:
+                emit({"kind": "decision", "node": "execute", "step": step["id"], **decision})
+                if not decision["action"]:  # nothing to do in this case: the step is done as it is
+                    why = decision["found"] or ("the condition holds" if decision["holds"] else "the condition does not hold")
+                    outcome = {"status": "done", "result": f"Nothing to do: {why}.", "calls": [],
+                               "answer": f"Nothing to do: {why}.", "acts": False, "changed": False}
+                    return {"messages": [], "results": {str(step["id"]): outcome}, "overhead": usage}
+                text, conditional = decision["action"], False
+                step = {**step, "tool": None}  # the planner's function may be the other branch's
         # in the system prompt, not a user message: a small model answers a second user message
         brief = f'This is one step of the user\'s request "{payload["request"]}"; do only this step.'
         if payload["done"]:
             brief += " Done so far:\n" + "\n".join(payload["done"])
         if payload.get("failed"):  # a replanned step otherwise repeats the call that sank the last one
             brief += "\nThese calls failed earlier; do not repeat them unchanged:\n" + "\n".join(payload["failed"])
-        inputs = [HumanMessage(step["text"])]
-        conditional = bool(_CONDITION.search(step["text"]))
-        acts = not conditional and not _LOOKUP.match(step["text"])
+        inputs = [HumanMessage(text)]
+        acts = not conditional and not _LOOKUP.match(text)
         error = None
         try:
             final = executor.invoke({"messages": inputs, "brief": brief, "request": payload["request"],
@@ -317,7 +372,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "done_before" in m.artifact  # was made
             for m in produced)
         # (the step's start went out as a custom "step" event, for UIs)
-        return {"messages": produced, "results": {str(step["id"]): outcome}}
+        return {"messages": produced, "results": {str(step["id"]): outcome}, "overhead": usage}
 
     def replan(state: PlanState) -> dict:
         results = state.get("results") or {}

@@ -81,6 +81,10 @@ class Workflow:
     app): any registered one when there are at most N, else N retrieved for the request and each
     of its clauses; the step's loop then starts with a call of it. With qwen2.5-1.5b, N=128 passed
     as many multi-app tasks as free text at 1.25x the time (docs/BENCHMARKS.md), hence the default."""
+    decide: bool = True
+    """Settle a plan step's condition ("if it's dry, ...; if not, ...") from the earlier steps'
+    results in a forced call of its own before the step runs, and run only the action it calls
+    for (or nothing). Off: the step's ReAct loop weighs the condition itself."""
     max_handoffs: int = 6
     """Most handoffs between agents in one turn (supervisor and swarm)."""
     nodes: Mapping[str, NodeConfig] = field(default_factory=dict)

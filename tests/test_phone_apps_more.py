@@ -277,6 +277,14 @@ def test_search_photos(phone):
     fails(phone, "search_photos", "cannot read 'someday' as a date", date="someday")
 
 
+def test_search_photos_falls_back_to_the_most_words(phone):
+    # no photo holds "10" or "people": the one holding the other two words is found
+    assert [p["id"] for p in call(phone, "search_photos", query="10 people in my Halloween costume")] == ["ph3"]
+    # one word of three is not enough
+    assert call(phone, "search_photos", query="halloween zebra giraffe") == []
+    assert call(phone, "search_photos", query="zebra") == []
+
+
 def test_albums(phone):
     assert call(phone, "list_albums")[0] == {"name": "Thanksgiving", "count": 2, "photos": ["ph1", "ph2"]}
     result, diffs = changes(phone, "create_album", name="Park Day", photos=["ph6", "ph7"])
@@ -352,6 +360,9 @@ def test_search_and_read_web(phone):
     results = call(phone, "search_web", query="how long to boil an egg")
     assert results[0]["id"] == "w6" and results[0]["snippet"] == "Place eggs in boiling water."
     assert [r["id"] for r in call(phone, "search_web", query="height of Mount Everest")] == ["w10"]
+    # the snippet is the passage with the query's words, not the page's first sentence
+    [skyhigh] = [r for r in call(phone, "search_web", query="SkyHigh checked bag weight limit") if r["id"] == "w2"]
+    assert skyhigh["snippet"] == "Economy Plus and higher include one checked bag up to 23 kg."
     assert call(phone, "search_web", query="quantum chromodynamics") == []
     fails(phone, "search_web", "no search words", query="what is the")
     page = call(phone, "read_web_page", page="w4")

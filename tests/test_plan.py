@@ -356,7 +356,8 @@ def test_a_conditional_step_is_offered_its_function_but_may_skip_it(registry, in
         call("get_weather", city="Paris", date="tomorrow"), "Sunny tomorrow.",
         "It will not rain, so no reminder is needed.",
     ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow=NAMED)
+    agent = create_agent(model, registry, device=phone, index=index,
+                         workflow=Workflow(kind="plan", plan_tools=128, decide=False))
     r = agent.run("Check the weather in Paris tomorrow, and if it's going to rain, remind me to pack an umbrella.")
     assert r.error is None and [c["name"] for c in r.tool_calls] == ["get_weather"]
     assert model.calls[1]["tool_choice"] == "get_weather"
@@ -475,3 +476,62 @@ def test_which_steps_are_expected_to_change_something(registry):
     actions = ["Order a margherita pizza from Pizza Palace", "Text Bob that lunch is coming",
                "Get me a ride to work", "Make Emma Davis a favorite contact", "Ask Bob if he is free"]
     assert [bool(_LOOKUP.match(t)) for t in lookups + actions] == [True] * 5 + [False] * 5
+
+
+def test_a_condition_after_a_lookup_is_settled_first_and_only_its_branch_runs(registry, index):
+    phone = Phone()  # Sunday's forecast is rain
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Check Sunday's weather", "If it's dry, put a picnic in Dolores Park at noon on my calendar; "
+                                       "if not, book Curry House for two at noon on Sunday"),
+        call("get_weather", date="Sunday"), "Rain on Sunday.",
+        call("decide", condition="it's dry", found="rain", holds=False,
+             action="Book Curry House for two at noon on Sunday"),
+        call("book_table", restaurant="Curry House", date="Sunday", time="12:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    events = list(agent.stream("Check Sunday's weather. If it's dry, put a picnic in Dolores Park at noon on "
+                               "my calendar; if not, book Curry House for two at noon instead."))
+    r = events[-1].data["result"]
+    assert not model.replies and r.error is None
+    assert [c["name"] for c in r.tool_calls] == ["get_weather", "book_table"]
+    assert added(phone, before, "restaurants.bookings")[0]["date"] == "2026-11-29"
+    assert added(phone, before, "calendar") == []
+    # the decision was asked alone, forced, with the forecast the lookup really returned
+    ask = model.calls[3]
+    assert ask["tool_choice"] == "decide" and "condition: Rain" in ask["messages"][-1].content
+    # the step then ran as the chosen action only, as an action step
+    assert model.calls[4]["messages"][-1].content == "Book Curry House for two at noon on Sunday"
+    assert r.llm_calls == 6  # planner, two for the lookup, the decision, two for the booking
+    [decision] = [e for e in events if e.kind == "decision"]
+    assert decision.data["holds"] is False and decision.data["action"].startswith("Book Curry House")
+
+
+def test_a_settled_condition_with_nothing_to_do_runs_no_step_loop(registry, index):
+    phone = Phone()  # Paris tomorrow: rain
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Check the weather in Paris tomorrow", "If it will snow, remind me to pack boots"),
+        call("get_weather", city="Paris", date="tomorrow"), "Rain in Paris tomorrow.",
+        call("decide", condition="it will snow", found="rain, not snow", holds=False, action=""),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Check the weather in Paris tomorrow, and if it's going to snow, remind me to pack boots.")
+    assert not model.replies and r.error is None and len(model.calls) == 4  # no loop ran for step 2
+    assert added(phone, before, "reminders") == []
+    assert r.answer.startswith("Rain in Paris tomorrow. Nothing to do: rain, not snow.")
+
+
+def test_an_unusable_decision_leaves_the_condition_to_the_step(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Check the weather in Paris tomorrow", "If it will rain, remind me to pack an umbrella"),
+        call("get_weather", city="Paris", date="tomorrow"), "Sunny.",
+        call("decide", found="sunny"),  # no "holds"
+        "It will not rain, so there is nothing to do.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Check the weather in Paris tomorrow, and if it's going to rain, remind me to pack an umbrella.")
+    assert not model.replies and r.error is None
+    # the step's loop got the step as planned, condition and all
+    assert model.calls[4]["messages"][-1].content == "If it will rain, remind me to pack an umbrella"

@@ -228,11 +228,12 @@ def find_record(records: list[dict], query: str, *, kind: str, fields: tuple[str
     if len(hits) == 1:
         return hits[0]
     listing = "; ".join(f"{r['id']}: {describe(r, fields)}" for r in (hits or records))
+    choices = [describe(r, fields) for r in (hits or records)]
     if hits:
-        raise ToolExecutionError(f"{query!r} matches several {kind}s ({listing}). Use the id.")
+        raise ToolExecutionError(f"{query!r} matches several {kind}s ({listing}). Use the id.", choices=choices)
     if not records:
         raise ToolExecutionError(f"no {kind} matches {query!r}; there are none")
-    raise ToolExecutionError(f"no {kind} matches {query!r}. Existing {kind}s: {listing}")
+    raise ToolExecutionError(f"no {kind} matches {query!r}. Existing {kind}s: {listing}", choices=choices)
 
 
 def describe(record: dict, fields: tuple[str, ...]) -> str:

@@ -93,6 +93,7 @@ def send_message(phone: Injected[Phone], to: str, body: str) -> dict:
     "Do I have any unread messages?",
     "Read my last messages from Alice",
     "Show my recent texts",
+    "Find the text about the dentist",
 ])
 def read_messages(phone: Injected[Phone], contact: str | None = None, unread_only: bool = False,
                   limit: int = 10) -> list[dict]:

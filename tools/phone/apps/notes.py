@@ -16,6 +16,7 @@ __all__ = ["TOOLS", "append_to_note", "create_note", "delete_note", "search_note
     "Make a note: the garage code is 4512",
     "Create a note called Book list with 'Dune, Circe'",
     "Jot down that the parking spot is B12",
+    "Save the wifi password in a note called Home",
 ])
 def create_note(phone: Injected[Phone], title: str, body: str = "") -> dict:
     """Create a new note.
@@ -86,9 +87,9 @@ def append_to_note(phone: Injected[Phone], note: str, text: str) -> dict:
 
 
 @tool(app="notes", changes_state=True, sensitive=True, scopes=["notes.write"], examples=[
-    "Delete my packing list note",
-    "Remove the gift ideas note",
-    "Trash the shopping list",
+    "Delete my old recipes note",
+    "Remove the note about the garage code",
+    "Trash the to-do note",
 ])
 def delete_note(phone: Injected[Phone], note: str) -> dict:
     """Delete a note for good.

@@ -59,13 +59,20 @@ def search_photos(phone: Injected[Phone], query: str = "", date: str | None = No
     for al in photos["albums"]:
         for pid in al["photos"]:
             albums.setdefault(pid, []).append(al["name"])
-    hits = []
+    scored = []
     for p in photos["items"]:
+        if not p["taken"].startswith(prefix):
+            continue
         tokens = set(re.findall(r"[\w']+", norm(" ".join([p["place"], p["description"], *p["people"],
                                                           *albums.get(p["id"], [])]))))
         # Whole words, singular or plural: "park" finds "Park" but not "parking".
-        if p["taken"].startswith(prefix) and all({w, w + "s", w.removesuffix("s")} & tokens for w in words):
-            hits.append(dict(p, albums=albums.get(p["id"], [])))
+        scored.append((sum(bool({w, w + "s", w.removesuffix("s")} & tokens) for w in words), p))
+    # Every word, else the most words if at least half of them ("10 people in my Halloween costume"
+    # finds the photo described "Halloween costumes"), as the other apps' searches do.
+    best = max((n for n, _ in scored), default=0)
+    if best < len(words) and best < max(1, (len(words) + 1) // 2):
+        return []
+    hits = [dict(p, albums=albums.get(p["id"], [])) for n, p in scored if n == best]
     return sorted(hits, key=lambda p: p["taken"], reverse=True)
 
 

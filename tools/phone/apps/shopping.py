@@ -70,6 +70,7 @@ def search_products(phone: Injected[Phone], query: str, max_price: float | None 
     "Add the wool scarf to my cart",
     "Put two phone cases in my shopping cart",
     "Add the Italian cookbook to the basket",
+    "Buy a phone charger",
 ])
 def add_to_shopping_cart(phone: Injected[Phone], product: str, quantity: int = 1) -> dict:
     """Add a product to the shopping cart.

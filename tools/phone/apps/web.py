@@ -20,9 +20,19 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", norm(text))
 
 
-def _snippet(text: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    return first if len(first) <= 160 else first[:157].rstrip() + "..."
+def _snippet(text: str, words: list[str] = (), title: str = "") -> str:
+    """The page's sentence holding the most of the query's words that its title lacks (the first on
+    a tie), as a search engine shows the passage that answers the query, not the opening line."""
+    sentences = re.split(r"(?<=[.!?])\s", text)
+    shown = set(_tokens(title))
+    words = [w for w in words if not {w, w.rstrip("s"), w + "s"} & shown]
+
+    def hits(sentence: str) -> int:
+        tokens = set(_tokens(sentence))
+        return sum(bool({w, w.rstrip("s"), w + "s"} & tokens) for w in words)
+
+    best = max(sentences, key=hits)  # (max keeps the first of equals)
+    return best if len(best) <= 160 else best[:157].rstrip() + "..."
 
 
 def _find_page(pages: list[dict], page: str) -> dict:
@@ -58,7 +68,7 @@ def search_web(phone: Injected[Phone], query: str, limit: int = 5) -> list[dict]
         if score:
             scored.append((-score, p["id"], p))
     scored.sort(key=lambda t: (t[0], int(t[1][1:])))
-    return [{"id": p["id"], "title": p["title"], "url": p["url"], "snippet": _snippet(p["text"])}
+    return [{"id": p["id"], "title": p["title"], "url": p["url"], "snippet": _snippet(p["text"], words, p["title"])}
             for _, _, p in scored[: max(1, limit)]]
 
 

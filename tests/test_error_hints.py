@@ -1,0 +1,45 @@
+"""A failed lookup's error points out the existing record the user's request names."""
+
+from agentkit import create_agent
+from agentkit.errors import ToolExecutionError
+from agentkit.models import ScriptedChatModel
+from agentkit.models.scripted import call
+from agentkit.tools.phone import Phone
+from agentkit.tools.phone._lookup import find_record
+
+
+def test_a_lookup_error_lists_its_choices():
+    notes = [{"id": "n1", "title": "Shopping list"}, {"id": "n3", "title": "Packing list"}]
+    try:
+        find_record(notes, "bag note", kind="note")
+    except ToolExecutionError as exc:
+        assert exc.choices == ("Shopping list", "Packing list")
+        assert "Existing notes: n1: Shopping list; n3: Packing list" in str(exc)
+    else:
+        raise AssertionError("no error")
+
+
+def test_the_error_names_the_note_the_request_names_and_the_retry_uses_it(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        call("append_to_note", note="SkyHigh's checked bag weight limit note", text="checked bag up to 23 kg"),
+        call("append_to_note", note="Packing list", text="checked bag up to 23 kg"), "Added.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index)
+    r = agent.run("Add SkyHigh's checked bag limit, 23 kg, to my packing list note")
+    first = r.tool_calls[0]
+    assert not first["ok"] and first["result"].endswith('The request says "Packing list": use \'Packing list\'.')
+    assert "23 kg" in next(n for n in phone.state()["notes"] if n["id"] == "n3")["body"]
+
+
+def test_no_hint_when_the_request_names_no_choice_or_several(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        call("append_to_note", note="bag note", text="23 kg"), "There is no such note.",
+        call("append_to_note", note="bag note", text="23 kg"), "There is no such note.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index)
+    r = agent.run("Add 23 kg to my bag note")
+    assert "Existing notes" in r.tool_calls[0]["result"] and "The request says" not in r.tool_calls[0]["result"]
+    r = agent.run("Add 23 kg to my packing list or my shopping list note")
+    assert "Existing notes" in r.tool_calls[-1]["result"] and "The request says" not in r.tool_calls[-1]["result"]
