@@ -117,11 +117,15 @@ def _catalog(request: str, retrieve: Callable[[str, int], list[tuple[str, float]
 
 _VERDICT_TOOL = {
     "name": "verdict",
-    "description": "Say whether the actions taken fully carried out the request.",
+    "description": "Check each thing the request asks for against the actions taken and the changes on the phone.",
     "parameters": {"type": "object", "properties": {
-        "done": {"type": "boolean", "description": "true if nothing the user asked for is missing or wrong"},
-        "missing": {"type": "string", "description": "What is missing or wrong; empty if done."}},
-        "required": ["done", "missing"]},
+        "checks": {"type": "array", "minItems": 1, "maxItems": 6, "items": {
+            "type": "object", "properties": {
+                "asked": {"type": "string", "description": "One thing the request asks for, with its details."},
+                "done": {"type": "boolean", "description": "true only if a change on the phone shows it done, "
+                                                           "exactly as asked"}},
+            "required": ["asked", "done"]}}},
+        "required": ["checks"]},
 }
 
 PLANNER_PROMPT = (
@@ -160,9 +164,11 @@ DECIDE_PROMPT = (
 )
 
 CRITIC_PROMPT = (
-    "You check the work of a phone assistant. Compare the user's request with the actions taken and the "
-    "changes on the phone. If everything the user asked for was done correctly, done is true. Otherwise "
-    "done is false and missing says, in one sentence, what still has to be done."
+    "You check the work of a phone assistant. List each thing the user's request asks for (each item to "
+    "order, each message, each booking, each change), and for each say whether the changes on the phone "
+    "show it done exactly as asked: the right item, person, place, day and time. Something only looked up, "
+    "or only added to a cart, is not done when the request asks for more. A step the request makes "
+    "conditional (\"if ...\") and whose condition did not hold is done."
 )
 
 
@@ -410,7 +416,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             user = (f"Request: {state['request']}\nActions taken:\n" + ("\n".join(lines) or "(none)")
                     + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes[:12]) or "(none)"))
             args, usage = ask(critic_model, _VERDICT_TOOL, CRITIC_PROMPT, user)
-            finding = "" if args.get("done", True) is True else str(args.get("missing") or "the request is not done")
+            finding = _unmet(args)
         if not finding or state.get("refines", 0) >= workflow.max_refines:
             return {"overhead": usage, "retry": False}
         # failed steps are set aside (their calls stay in the history); the planner starts from what was done
@@ -454,6 +460,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     graph.add_conditional_edges("dispatch", route, targets)
     graph.add_edge("finish", END)
     return graph
+
+
+def _unmet(verdict: dict) -> str:
+    """The critic's finding from its per-item checks: what is not done, or "" (also when unusable:
+    a critic that cannot be read does not send a finished turn round again)."""
+    checks = [c for c in verdict.get("checks") or [] if isinstance(c, dict) and isinstance(c.get("asked"), str)]
+    missing = [c["asked"].strip().rstrip(".") for c in checks if c.get("done") is False and c["asked"].strip()]
+    return ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
 
 
 def _same_step(a: str, b: str) -> bool:

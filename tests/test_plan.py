@@ -18,6 +18,10 @@ def plan(*steps):
     return call("make_plan", steps=list(steps))
 
 
+def verdict_done():
+    return call("verdict", checks=[{"asked": "everything", "done": True}])
+
+
 def added(phone, before, app):
     return [c.after for c in diff(before, phone.state()) if c.op == "added" and c.path.startswith(app + ".")]
 
@@ -90,10 +94,11 @@ def test_the_critic_retries_with_its_critique_and_keeps_the_reflection(registry,
     model = ScriptedChatModel(replies=[
         plan("Text Alice that dinner is at 8"),
         call("send_message", to="Alice", body="Dinner is at 8"), "Sent.",
-        call("verdict", done=False, missing="Bob was not told about dinner at 8"),
+        call("verdict", checks=[{"asked": "Text Alice that dinner is at 8", "done": True},
+                                {"asked": "Text Bob that dinner is at 8.", "done": False}]),
         plan("Text Bob that dinner is at 8"),
         call("send_message", to="Bob", body="Dinner is at 8"), "Sent to Bob.",
-        call("verdict", done=True, missing=""),
+        verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
     r = agent.run("Tell Alice and Bob that dinner is at 8")
@@ -103,17 +108,19 @@ def test_the_critic_retries_with_its_critique_and_keeps_the_reflection(registry,
     changes = critic_prompt.split("Changes on the phone:")[1]  # the device diff is shown
     assert "messages.m" in changes and '"body": "Dinner is at 8"' in changes
     second_plan = model.calls[4]["messages"][-1].content
-    assert "Bob was not told about dinner at 8" in second_plan and "Already done" in second_plan
+    assert "Not done yet: Text Bob that dinner is at 8." in second_plan and "Already done" in second_plan
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
-    assert state["reflections"] == ["Bob was not told about dinner at 8"] and state["refines"] == 1
+    assert state["reflections"] == ["Not done yet: Text Bob that dinner is at 8."] and state["refines"] == 1
     assert r.llm_calls == 8 and r.answer == "Sent. Sent to Bob."  # 8 replies scripted, all used
 
 
 def test_the_critic_retries_at_most_max_refines_times(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
-        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=False, missing="x"),
-        plan("Turn on bluetooth"), call("set_bluetooth", on=True), "On.", call("verdict", done=False, missing="y"),
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.",
+        call("verdict", checks=[{"asked": "x", "done": False}]),
+        plan("Turn on bluetooth"), call("set_bluetooth", on=True), "On.",
+        call("verdict", checks=[{"asked": "y", "done": False}]),
     ])
     agent = create_agent(model, registry, device=phone, index=index,
                          workflow=Workflow(kind="plan", refine=True, max_refines=1))
@@ -124,8 +131,8 @@ def test_the_critic_retries_at_most_max_refines_times(registry, index):
 def test_a_retry_that_only_repeats_done_steps_runs_nothing_again(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
-        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=False, missing="x"),
-        plan("Turn on wifi"), call("verdict", done=True, missing=""),
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", checks=[{"asked": "x", "done": False}]),
+        plan("Turn on wifi"), verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
     r = agent.run("Turn on wifi")
@@ -226,8 +233,8 @@ def test_step_outcome_rules():
 def test_a_second_turn_starts_afresh_and_its_critic_sees_only_its_own_actions(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
-        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", done=True, missing=""),
-        plan("Turn on bluetooth"), call("set_bluetooth", on=True), "On.", call("verdict", done=True, missing=""),
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.", verdict_done(),
+        plan("Turn on bluetooth"), call("set_bluetooth", on=True), "On.", verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
     first = agent.run("wifi on", thread_id="t")
@@ -430,7 +437,7 @@ def test_the_critic_sends_back_an_action_step_that_changed_nothing_without_askin
         "I have texted Bob.", "Bob knows.",  # the claim, and the claim again after the reminder
         plan("Text Bob that lunch is coming"),  # the retry: the idle step is not listed as done
         call("send_message", to="Bob", body="Lunch is coming"), "Sent.",
-        call("verdict", done=True, missing=""),
+        verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
     r = agent.run("Text Bob that lunch is coming")
@@ -535,3 +542,12 @@ def test_an_unusable_decision_leaves_the_condition_to_the_step(registry, index):
     assert not model.replies and r.error is None
     # the step's loop got the step as planned, condition and all
     assert model.calls[4]["messages"][-1].content == "If it will rain, remind me to pack an umbrella"
+
+
+def test_an_unreadable_verdict_does_not_send_the_turn_round_again():
+    from agentkit.plan import _unmet
+
+    assert _unmet({}) == "" and _unmet({"checks": "all good"}) == ""
+    assert _unmet({"checks": [{"asked": "Order the pizza", "done": True}, {"done": False}]}) == ""
+    assert _unmet({"checks": [{"asked": "Order the pizza", "done": False},
+                              {"asked": "Text Bob.", "done": False}]}) == "Not done yet: Order the pizza; Text Bob."
