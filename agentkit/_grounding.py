@@ -12,7 +12,7 @@ import datetime
 import re
 from typing import Any, Callable
 
-__all__ = ["copied_descriptions", "dated_today", "invented_numbers", "prune_ungrounded"]
+__all__ = ["copied_descriptions", "dated_today", "invented_numbers", "placeholders", "prune_ungrounded"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -51,6 +51,25 @@ def copied_descriptions(tool: Any, args: dict) -> list[str]:
             known = set(_WORD.findall(desc.casefold()))
             if sum(w in known for w in words) / len(words) >= 0.75:
                 out.append(k)
+    return out
+
+
+_PLACEHOLDER = re.compile(
+    r"[\[<{][^\]>}\n]{0,40}\b(?:insert|enter|your|here|name|number|date|time|address|recipient|"
+    r"placeholder|amount|code)\b[^\]>}\n]{0,40}[\]>}]|\binsert\b[^.\n]{0,40}\bhere\b|\b[xX]{3,}\b")
+
+
+def placeholders(args: dict) -> dict[str, str]:
+    """Text arguments holding a template's gap instead of a value ("[insert confirmation number
+    here]", "<recipient name>", "XXX"), by argument name, with the gap: a small model writes one
+    when it has not looked the value up, and saving or sending it would pass the gap on."""
+    out = {}
+    for k, v in args.items():
+        for text in v if isinstance(v, list) else [v]:
+            m = _PLACEHOLDER.search(text) if isinstance(text, str) else None
+            if m:
+                out[k] = m.group(0)
+                break
     return out
 
 

@@ -19,7 +19,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import interrupt
 
-from agentkit._grounding import copied_descriptions, dated_today, invented_numbers, prune_ungrounded
+from agentkit._grounding import copied_descriptions, dated_today, invented_numbers, placeholders, prune_ungrounded
 from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools.registry import ToolRegistry, to_jsonable
@@ -503,6 +503,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     raise ToolArgumentError(
                         f"argument(s) {', '.join(map(repr, copied))} of {tool.name!r} repeat the parameter's "
                         "description instead of giving a value; use the value from the request")
+                gaps = placeholders(call["args"]) if tool.changes_state else {}
+                if gaps:  # "[insert confirmation number here]" saved in a note or sent to a person
+                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in gaps)
+                    raise ToolArgumentError(
+                        f"{given} holds a placeholder "
+                        f"({', '.join(map(repr, gaps.values()))}), not the value: find the real value with a "
+                        "search tool first, or ask the user")
                 invented = invented_numbers(call["args"], conversation) if tool.changes_state else []
                 if invented:  # a made-up phone number would text or save a stranger
                     raise ToolArgumentError(

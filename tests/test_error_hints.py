@@ -43,3 +43,31 @@ def test_no_hint_when_the_request_names_no_choice_or_several(registry, index):
     assert "Existing notes" in r.tool_calls[0]["result"] and "The request says" not in r.tool_calls[0]["result"]
     r = agent.run("Add 23 kg to my packing list or my shopping list note")
     assert "Existing notes" in r.tool_calls[-1]["result"] and "The request says" not in r.tool_calls[-1]["result"]
+
+
+def test_a_placeholder_is_sent_back_and_nothing_is_saved_until_the_real_value_is_found(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        call("create_note", title="Flight", body="SkyHigh confirmation number: [insert confirmation number here]"),
+        call("search_emails", query="SkyHigh"),
+        call("create_note", title="Flight", body="SkyHigh confirmation number: K7Q2LM"), "Saved.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index)
+    r = agent.run("Save my SkyHigh confirmation number in a note called Flight")
+    first = r.tool_calls[0]
+    assert not first["ok"] and "holds a placeholder ('[insert confirmation number here]')" in first["result"]
+    assert [c["ok"] for c in r.tool_calls] == [False, True, True]
+    new = [n for n in phone.state()["notes"] if n not in before["notes"]]
+    assert [n["body"] for n in new] == ["SkyHigh confirmation number: K7Q2LM"]
+
+
+def test_what_counts_as_a_placeholder():
+    from agentkit._grounding import placeholders
+
+    assert placeholders({"to": "<recipient name>", "body": "Hi"}) == {"to": "<recipient name>"}
+    assert placeholders({"body": "Your code is XXX"}) == {"body": "XXX"}
+    assert placeholders({"items": ["milk", "[your item]"]}) == {"items": "[your item]"}
+    # brackets around a value, a heart, a code: values, not gaps
+    assert placeholders({"body": "Dinner at 8 [booked]", "title": "Taxes {Q1}", "note": "love you <3",
+                         "code": "K7Q2LM", "n": 3}) == {}

@@ -458,6 +458,20 @@ def test_food_cart_and_order(phone):
     assert call(phone, "get_food_order_status", order="o2")["status"] == "on the way"
 
 
+def test_several_dishes_in_one_call(phone):
+    cart, diffs = changes(phone, "add_to_food_cart", item="a margherita pizza and garlic knots", store="Pizza Palace")
+    assert [(i["name"], i["quantity"]) for i in cart["items"]] == [("Margherita pizza", 1), ("Garlic knots", 1)]
+    cart = call(phone, "add_to_food_cart", item="Tiramisu, caesar salad", quantity=2)
+    assert [i["name"] for i in cart["items"]][2:] == ["Tiramisu", "Caesar salad"] and cart["items"][3]["quantity"] == 2
+    # one part that is no dish: nothing is added, and the error names that part
+    fails(phone, "add_to_food_cart", "no menu item matches 'lobster'. Existing menu items", item="pepperoni pizza and lobster")
+    assert call(phone, "get_food_cart") == cart
+    # dishes of two stores: nothing is added
+    call(phone, "clear_food_cart")
+    fails(phone, "add_to_food_cart", "come from different stores", item="fries and a croissant")
+    assert call(phone, "get_food_cart")["items"] == []
+
+
 def test_food_order_to_work_and_clear(phone):
     call(phone, "add_to_food_cart", item="croissant", store="Morning Bakery")
     assert call(phone, "place_food_order", address="work")["address"] == "500 Howard St"

@@ -7,7 +7,7 @@ import re
 
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._geo import find_place
-from agentkit.tools.phone._lookup import find_record, next_id, norm, ranked
+from agentkit.tools.phone._lookup import _LIST_SEP, find_record, next_id, norm, ranked
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -82,17 +82,42 @@ def search_food_delivery(phone: Injected[Phone], query: str = "") -> list[dict]:
     return out
 
 
+def _dishes(menu: list[dict], item: str) -> list[dict]:
+    """The dishes ``item`` names: one dish, or a list ("fries and a milkshake", "fries, a shake").
+
+    A list counts only when every part of it is a dish; otherwise the text is one dish's name
+    ("Mac and cheese"), and if that fails too, the error of the part that is not a dish is given.
+    """
+    parts = [p.strip() for p in _LIST_SEP.split(str(item)) if p.strip()]
+    if len(parts) < 2:
+        return [_find_dish(menu, item)]
+    found, error = [], None
+    for part in parts:
+        try:
+            found.append(_find_dish(menu, part))
+        except ToolExecutionError as e:
+            error = error or e
+    if error is None:
+        return list({d["id"]: d for d in found}.values())
+    try:
+        return [_find_dish(menu, item)]
+    except ToolExecutionError:
+        raise ToolExecutionError(f"{str(error).rstrip('.')}. Nothing was added.", choices=error.choices) from error
+
+
 @tool(app="delivery", changes_state=True, scopes=["delivery.write"], examples=[
     "Add a beef pho to my cart",
     "Put two margherita pizzas in the delivery cart",
     "Add fries from Burger Barn",
+    "Add a croissant and a latte to my food cart",
 ])
 def add_to_food_cart(phone: Injected[Phone], item: str, quantity: int = 1, store: str | None = None) -> dict:
-    """Add a dish to the food delivery cart (a cart holds dishes from one store only).
+    """Add a dish, or several dishes of one store, to the food delivery cart (a cart holds dishes from one
+    store only).
 
     Args:
-        item: The dish's name as the user said it.
-        quantity: How many (default 1).
+        item: The dish's name as the user said it; several dishes separated by commas or "and".
+        quantity: How many of each (default 1).
         store: The store's name, if the user named one.
     """
     if quantity < 1:
@@ -101,19 +126,24 @@ def add_to_food_cart(phone: Injected[Phone], item: str, quantity: int = 1, store
         data = s["delivery"]
         stores = [find_record(data["stores"], store, kind="store", fields=("name",))] if store else data["stores"]
         menu = [dict(m, store_id=st["id"], label=f"{m['name']} ({st['name']})") for st in stores for m in st["menu"]]
-        dish = _find_dish(menu, item)
+        dishes = _dishes(menu, item)
+        if len({d["store_id"] for d in dishes}) > 1:
+            names = ", ".join(d["label"] for d in dishes)
+            raise ToolExecutionError(f"{names} come from different stores, and a cart holds one store's dishes. "
+                                     "Nothing was added.")
         cart = data["cart"]
-        if cart["items"] and cart["store_id"] != dish["store_id"]:
+        if cart["items"] and cart["store_id"] != dishes[0]["store_id"]:
             current = next(st["name"] for st in data["stores"] if st["id"] == cart["store_id"])
             raise ToolExecutionError(f"the cart holds dishes from {current}; clear it first (clear_food_cart) "
                                      f"to order from another store")
-        cart["store_id"] = dish["store_id"]
-        line = next((i for i in cart["items"] if i["item_id"] == dish["id"]), None)
-        if line:
-            line["quantity"] += quantity
-        else:
-            cart["items"].append({"item_id": dish["id"], "name": dish["name"], "price": dish["price"],
-                                  "quantity": quantity})
+        cart["store_id"] = dishes[0]["store_id"]
+        for dish in dishes:
+            line = next((i for i in cart["items"] if i["item_id"] == dish["id"]), None)
+            if line:
+                line["quantity"] += quantity
+            else:
+                cart["items"].append({"item_id": dish["id"], "name": dish["name"], "price": dish["price"],
+                                      "quantity": quantity})
         view = _cart_view(data)
     return view
 
