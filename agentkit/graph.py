@@ -440,8 +440,12 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         calls = _calls_in(own)
         if any(m.status == "success" and _changes_state(m.name or "") for m in calls):
             return False
-        # a refusal, a denial or a failure the model is explaining is an answer, not a claim
-        return not any(m.status == "error" for m in calls)
+        # a refusal, a denial, a blocked repeat or a failure the model is explaining is an answer, not a
+        # claim; a failure it has moved on from (a lookup succeeded after it) is not what it explains
+        if any(isinstance(m.artifact, dict) and {"declined", "denied", "done_before"} & m.artifact.keys()
+               for m in calls):
+            return False
+        return not (calls and calls[-1].status == "error")
 
     def run_tools(state: AgentState) -> dict:
         messages = state["messages"]

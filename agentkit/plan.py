@@ -98,6 +98,10 @@ _CONDITION = re.compile(r"\b(if|unless|otherwise|instead|in case|only when)\b", 
 """A step that may have to be skipped: its loop is offered the planned function but not made to call it."""
 _IF = re.compile(r"\b(if|unless|in case|only when)\b", re.IGNORECASE)
 """A step with a condition to settle (not merely an "instead" or "otherwise")."""
+_ELSE = re.compile(r"\W*(if not|otherwise|or else|else)\b", re.IGNORECASE)
+"""A step that is the other branch of the step before it ("If not, book Curry House")."""
+_BRANCH = re.compile(r"\b(if|unless|otherwise|else|in case|only when)\b", re.IGNORECASE)
+"""Where a step's condition or one of its branches starts."""
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
@@ -148,11 +152,14 @@ _DECIDE_TOOL = {
     "name": "decide",
     "description": "Decide a conditional step from what the earlier steps found.",
     "parameters": {"type": "object", "properties": {
-        "condition": {"type": "string", "description": "The step's condition, as the step says it."},
+        "condition": {"type": "string", "description": "The condition that decides the step, in full (for a step "
+                                                        "that starts \"If not\", the opposite of the request's "
+                                                        "condition, e.g. \"it is not dry\")."},
         "found": {"type": "string", "description": "What the results say about that condition, in a few words."},
         "holds": {"type": "boolean", "description": "true if the results show the condition is true"},
         "action": {"type": "string", "description": "The one action the step asks for now that this is known, "
-                                                     "with every detail from the step; empty if none."}},
+                                                     "with its names, day, time, place and text from the step and "
+                                                     "the request; empty if the step asks for nothing in this case."}},
         "required": ["condition", "found", "holds", "action"]},
 }
 
@@ -311,8 +318,12 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                   and retryable(m)]
         # what earlier steps' calls really returned (their step results in the brief are the model's prose)
         evidence = "\n".join(str(m.content) for m in turn if isinstance(m, ToolMessage) and m.status == "success")
+        # the latest settled condition before each step, for an "If not, ..." step that follows it
+        settled = {s["id"]: next((results[str(p["id"])]["holds"] for p in reversed(state["plan"]) if p["id"] < s["id"]
+                                  and results.get(str(p["id"]), {}).get("holds") is not None), None) for s in steps}
         return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier,
-                                 "failed": failed[-3:], "evidence": evidence}) for s in steps]
+                                 "failed": failed[-3:], "evidence": evidence, "settled": settled[s["id"]]})
+                for s in steps]
 
     def decide(step: dict, payload: dict) -> tuple[dict | None, dict]:
         """Settle a conditional step's condition from the earlier steps' results, in a call of its own.
@@ -322,7 +333,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         often. Returns ``{"holds", "found", "action"}`` (None when the reply is unusable) and the usage.
         """
         results = (payload.get("evidence") or "").strip()
-        user = ("Results so far:\n" + (results[-1500:] or "(none)")
+        user = (f"Request: {payload['request']}\nResults so far:\n" + (results[-1500:] or "(none)")
                 + ("\nDone so far:\n" + "\n".join(payload["done"]) if payload.get("done") else "")
                 + f"\nStep: {step['text']}")
         args, usage = ask(planner_model, _DECIDE_TOOL, DECIDE_PROMPT, user)
@@ -338,16 +349,27 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         conditional = bool(_CONDITION.search(step["text"]))
         usage: dict = {}
         text = step["text"]
-        if workflow.decide and _IF.search(text) and (payload.get("evidence") or payload.get("done")):
+        prior, holds = payload.get("settled"), None
+        if workflow.decide and (_IF.search(text) or _ELSE.match(text)) and (payload.get("evidence") or payload.get("done")):
             decision, usage = decide(step, payload)
             if decision is not None:
+                branches = [m.group(1).lower() for m in _BRANCH.finditer(text)]
+                if _ELSE.match(text) and prior is not None:
+                    # the other branch of a condition already settled: it holds when that one did not
+                    decision["holds"] = not prior
+                    decision["action"] = (decision["action"] or text) if decision["holds"] else ""
+                elif len(branches) == 1 and branches[0] == "if" and re.match(r"\W*if\b", text, re.IGNORECASE):
+                    # "If C, do A": the condition alone decides (a small model names A as the action even
+                    # when C is false); with two branches, the action it names says which one
+                    decision["action"] = (decision["action"] or text) if decision["holds"] else ""
                 emit({"kind": "decision", "node": "execute", "step": step["id"], **decision})
                 if not decision["action"]:  # nothing to do in this case: the step is done as it is
                     why = decision["found"] or ("the condition holds" if decision["holds"] else "the condition does not hold")
                     outcome = {"status": "done", "result": f"Nothing to do: {why}.", "calls": [],
-                               "answer": f"Nothing to do: {why}.", "acts": False, "changed": False}
+                               "answer": f"Nothing to do: {why}.", "acts": False, "changed": False,
+                               "holds": decision["holds"]}
                     return {"messages": [], "results": {str(step["id"]): outcome}, "overhead": usage}
-                text, conditional = decision["action"], False
+                text, conditional, holds = decision["action"], False, decision["holds"]
                 step = {**step, "tool": None}  # the planner's function may be the other branch's
         # in the system prompt, not a user message: a small model answers a second user message
         brief = f'This is one step of the user\'s request "{payload["request"]}"; do only this step.'
@@ -377,6 +399,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         outcome["changed"] = bool(state_changes(produced, registry)) or any(  # a change blocked as a repeat
             isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "done_before" in m.artifact  # was made
             for m in produced)
+        if holds is not None:  # settled above: an "If not" step after this one is its other branch
+            outcome["holds"] = holds
         # (the step's start went out as a custom "step" event, for UIs)
         return {"messages": produced, "results": {str(step["id"]): outcome}, "overhead": usage}
 

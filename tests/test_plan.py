@@ -551,3 +551,63 @@ def test_an_unreadable_verdict_does_not_send_the_turn_round_again():
     assert _unmet({"checks": [{"asked": "Order the pizza", "done": True}, {"done": False}]}) == ""
     assert _unmet({"checks": [{"asked": "Order the pizza", "done": False},
                               {"asked": "Text Bob.", "done": False}]}) == "Not done yet: Order the pizza; Text Bob."
+
+
+def test_a_one_branch_condition_that_does_not_hold_skips_the_step_whatever_action_is_named(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Check Sunday's weather", "If it's dry, put a picnic in Dolores Park at noon on Sunday on my calendar",
+             "If it's raining, book Curry House for two at noon on Sunday"),
+        call("get_weather", date="Sunday"), "Rain on Sunday.",
+        # the model names the step's action although its condition is false: the condition decides
+        call("decide", condition="it's dry", found="rain", holds=False,
+             action="Put a picnic in Dolores Park at noon on Sunday on my calendar"),
+        # true, but no action named: the step runs as planned
+        call("decide", condition="it's raining", found="rain", holds=True, action=""),
+        call("book_table", restaurant="Curry House", date="Sunday", time="12:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Check Sunday's weather. If it's dry, put a picnic in Dolores Park at noon on my calendar; "
+                  "if not, book Curry House for two at noon.")
+    assert not model.replies and [c["name"] for c in r.tool_calls] == ["get_weather", "book_table"]
+    assert added(phone, before, "calendar") == [] and len(added(phone, before, "restaurants.bookings")) == 1
+    assert model.calls[5]["messages"][-1].content == "If it's raining, book Curry House for two at noon on Sunday"
+    assert "Request: Check Sunday's weather." in model.calls[3]["messages"][-1].content
+
+
+def test_a_step_that_moved_on_from_a_failed_call_and_answers_unchanged_is_reminded(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Save the SkyHigh confirmation number in a note called Flight"),
+        call("create_note", title="Flight", body="Confirmation: [insert confirmation number here]"),
+        call("search_emails", query="SkyHigh"),
+        "I saved the confirmation number in a note called Flight.",  # a claim: the failure was left behind
+        call("create_note", title="Flight", body="SkyHigh confirmation K7Q2LM"), "Saved.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Save my SkyHigh confirmation number in a note called Flight")
+    assert not model.replies and [c["ok"] for c in r.tool_calls] == [False, True, True]
+    assert "Nothing has been changed on the phone yet" in model.calls[4]["messages"][-1].content
+    assert [n["body"] for n in added(phone, before, "notes")] == ["SkyHigh confirmation K7Q2LM"]
+
+
+def test_an_if_not_step_is_the_other_branch_of_the_condition_settled_before_it(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Check Sunday's weather", "If it's dry, put a picnic in Dolores Park at noon on my calendar",
+             "If not, book Curry House for two at noon on Sunday instead"),
+        call("get_weather", date="Sunday"), "Rain on Sunday.",
+        call("decide", condition="it's dry", found="rain", holds=False, action=""),
+        # judged on the wrong condition ("dry") and with no action: the settled step before decides
+        call("decide", condition="it's dry", found="rain", holds=False, action=""),
+        call("book_table", restaurant="Curry House", date="Sunday", time="12:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    events = list(agent.stream("Check Sunday's weather. If it's dry, put a picnic in Dolores Park at noon on my "
+                               "calendar; if not, book Curry House for two at noon instead."))
+    assert not model.replies and [c["name"] for c in events[-1].data["result"].tool_calls] == ["get_weather", "book_table"]
+    assert added(phone, before, "calendar") == [] and len(added(phone, before, "restaurants.bookings")) == 1
+    assert [e.data["holds"] for e in events if e.kind == "decision"] == [False, True]

@@ -27,7 +27,8 @@ def _cart_view(data: dict) -> dict:
     subtotal = _money(sum(i["price"] * i["quantity"] for i in cart["items"]))
     return {"store": store["name"], "items": [{"name": i["name"], "quantity": i["quantity"], "price": i["price"]}
                                               for i in cart["items"]],
-            "subtotal": subtotal, "fee": store["fee"], "total": _money(subtotal + store["fee"])}
+            "subtotal": subtotal, "fee": store["fee"], "total": _money(subtotal + store["fee"]),
+            "ordered": "not yet (place_food_order orders the cart)"}
 
 
 def _status(order: dict, now: datetime.datetime) -> dict:

@@ -41,8 +41,9 @@ def _find_product(products: list[dict], product: str) -> dict:
 def _cart_view(cart: list[dict]) -> dict:
     subtotal = _money(sum(i["price"] * i["quantity"] for i in cart))
     shipping = 0.0 if not cart or subtotal >= FREE_SHIPPING_FROM else SHIPPING
-    return {"items": [{"name": i["name"], "quantity": i["quantity"], "price": i["price"]} for i in cart],
+    view = {"items": [{"name": i["name"], "quantity": i["quantity"], "price": i["price"]} for i in cart],
             "subtotal": subtotal, "shipping": shipping, "total": _money(subtotal + shipping)}
+    return {**view, "ordered": "not yet (checkout_shopping_cart orders the cart)"} if cart else view
 
 
 @tool(app="shopping", scopes=["shopping.read"], examples=[
