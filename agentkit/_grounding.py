@@ -12,7 +12,8 @@ import datetime
 import re
 from typing import Any, Callable
 
-__all__ = ["copied_descriptions", "dated_today", "invented_numbers", "placeholders", "prune_ungrounded"]
+__all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "invented_numbers", "placeholders",
+           "prune_ungrounded"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -118,3 +119,42 @@ def dated_today(args: dict, request: str, today: datetime.date, *, context: str 
     keys = [k for k, v in args.items() if isinstance(v, str) and _DATE_PARAM.search(k)
             and (v.strip().casefold() == "today" or v.strip().startswith(today.isoformat()))]
     return keys, list(dict.fromkeys(named))
+
+
+def _as_date(value: str, today: datetime.date) -> datetime.date | None:
+    """The day a date argument names, for the forms :func:`dated_elsewhere` reads (else None)."""
+    if value in ("tomorrow", "yesterday"):
+        return today + datetime.timedelta(days=1 if value == "tomorrow" else -1)
+    if value in _DAYS:
+        return today + datetime.timedelta(days=(_DAYS.index(value) - today.weekday()) % 7)
+    try:
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def dated_elsewhere(args: dict, said: str, today: datetime.date, *, context: str = "") -> tuple[list[str], list[str]]:
+    """Date arguments on a day that neither the request (``said``) nor ``context`` (results so far)
+    names, when they name some day: "tomorrow" or a made-up date for what the user asked for on
+    Sunday. A value written as the text has it, a day named by weekday, "month day", "tomorrow" or
+    "yesterday", or an ISO date found in the results passes; today is :func:`dated_today`'s to
+    judge, and forms this check does not read ("the 3rd", "next week") are left to the tool.
+    Returns those arguments' names and the days named."""
+    text = f"{said}\n{context}".casefold()
+    named = list(dict.fromkeys(m.group(0) for m in _OTHER_DAY.finditer(text)))
+    if not named:
+        return [], []
+    keys = []
+    for k, v in args.items():
+        value = v.strip().casefold() if isinstance(v, str) else ""
+        if not value or not _DATE_PARAM.search(k) or value in text:
+            continue
+        day = _as_date(value, today)
+        if day is None or day == today:
+            continue
+        forms = {_DAYS[day.weekday()], f"{_MONTHS[day.month - 1]} {day.day}"}
+        forms |= {name for name, delta in (("tomorrow", 1), ("yesterday", -1))
+                  if day == today + datetime.timedelta(days=delta)}
+        if not forms & set(named):
+            keys.append(k)
+    return keys, named

@@ -19,7 +19,14 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import interrupt
 
-from agentkit._grounding import copied_descriptions, dated_today, invented_numbers, placeholders, prune_ungrounded
+from agentkit._grounding import (
+    copied_descriptions,
+    dated_elsewhere,
+    dated_today,
+    invented_numbers,
+    placeholders,
+    prune_ungrounded,
+)
 from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools.registry import ToolRegistry, to_jsonable
@@ -532,6 +539,14 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                             f"{given} is today ({today}), but the "
                             f"request says {', '.join(days)}; give the day as the request says it "
                             f"(for example {days[0]!r})")
+                    found = "\n".join(str(m.content) for m in _calls_in(messages) if m.status == "success")
+                    keys, days = dated_elsewhere(call["args"], said, today, context="\n".join(
+                        [state.get("brief") or "", state.get("evidence") or "", found]))
+                    if keys:  # "tomorrow" for what the user asked for on Sunday
+                        given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
+                        raise ToolArgumentError(
+                            f"{given} is a day the request does not name: it says {', '.join(days)}; give the "
+                            f"day as the request says it (for example {days[0]!r})")
                 result = tool.invoke(call["args"], config.context)
                 content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],

@@ -71,3 +71,39 @@ def test_what_counts_as_a_placeholder():
     # brackets around a value, a heart, a code: values, not gaps
     assert placeholders({"body": "Dinner at 8 [booked]", "title": "Taxes {Q1}", "note": "love you <3",
                          "code": "K7Q2LM", "n": 3}) == {}
+
+
+def test_a_day_the_request_does_not_name_is_refused():
+    import datetime
+
+    from agentkit._grounding import dated_elsewhere
+
+    today = datetime.date(2026, 11, 25)  # a Wednesday
+    said = "Book Curry House for two at noon on Sunday"
+    assert dated_elsewhere({"date": "tomorrow"}, said, today) == (["date"], ["sunday"])
+    assert dated_elsewhere({"date": "2026-11-28", "time": "12:00"}, said, today) == (["date"], ["sunday"])
+    # the named day, in any form; today is dated_today's to judge
+    for ok in ("Sunday", "2026-11-29", "2026-11-29T12:00", "2026-11-25"):
+        assert dated_elsewhere({"date": ok}, said, today) == ([], ["sunday"]), ok
+    # a day found in the results, by date or by name; no day named at all: nothing to judge
+    assert dated_elsewhere({"date": "2027-01-12"}, "Put the launch on the new date", today,
+                           context="Decisions: launch moves to January 12.")[0] == []
+    assert dated_elsewhere({"date": "2026-12-01"}, said, today, context="next free day: 2026-12-01")[0] == []
+    assert dated_elsewhere({"date": "tomorrow"}, "Book Curry House for two at noon", today) == ([], [])
+    # forms it does not read are left to the tool
+    assert dated_elsewhere({"date": "the 3rd"}, said, today) == ([], ["sunday"])
+
+
+def test_a_booking_on_a_made_up_day_goes_back_and_the_named_day_is_booked(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        call("book_table", restaurant="Curry House", date="tomorrow", time="12:00", party_size=2),
+        call("book_table", restaurant="Curry House", date="Sunday", time="12:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index)
+    r = agent.run("Book Curry House for two at noon on Sunday")
+    assert [c["ok"] for c in r.tool_calls] == [False, True]
+    assert "date='tomorrow' is a day the request does not name: it says sunday" in r.tool_calls[0]["result"]
+    new = [b for b in phone.state()["restaurants"]["bookings"] if b not in before["restaurants"]["bookings"]]
+    assert [b["date"] for b in new] == ["2026-11-29"]
