@@ -472,6 +472,17 @@ def test_several_dishes_in_one_call(phone):
     assert call(phone, "get_food_cart")["items"] == []
 
 
+def test_a_store_is_not_a_delivery_address(phone):
+    call(phone, "add_to_food_cart", item="pepperoni pizza")
+    fails(phone, "place_food_order", "names the store Pizza Palace, not where to deliver. For the address",
+          address="Pizza Palace")
+    # another store than the cart's: the error says what the cart holds and how to order from that store
+    fails(phone, "place_food_order", re.escape("the cart holds dishes from Pizza Palace, not Sushi Express: to order "
+          "from Sushi Express, clear the cart (clear_food_cart)"), address="Sushi Express, San Francisco, CA 94103, USA")
+    assert call(phone, "get_food_cart")["items"][0]["name"] == "Pepperoni pizza"  # nothing was ordered
+    assert call(phone, "place_food_order", address="work")["address"] == "500 Howard St"
+
+
 def test_food_order_to_work_and_clear(phone):
     call(phone, "add_to_food_cart", item="croissant", store="Morning Bakery")
     assert call(phone, "place_food_order", address="work")["address"] == "500 Howard St"

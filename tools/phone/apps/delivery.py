@@ -192,6 +192,14 @@ def place_food_order(phone: Injected[Phone], address: str | None = None) -> dict
         view = _cart_view(data)
         if not view["items"]:
             raise ToolExecutionError("the food cart is empty; add dishes with add_to_food_cart first")
+        named = [st["name"] for st in data["stores"] if address and norm(st["name"]) in norm(address)]
+        if named:  # a store is where the food comes from, not where it goes
+            other = "" if view["store"] in named else (
+                f", and the cart holds dishes from {view['store']}, not {named[0]}: to order from {named[0]}, "
+                "clear the cart (clear_food_cart) and add its dishes first")
+            raise ToolExecutionError(f"{address!r} names the store {named[0]}, not where to deliver{other}. "
+                                     "For the address, give a place (home, work) or a street address, or leave it "
+                                     "empty for home")
         try:
             where = find_place(s, address or "home")["address"]
         except ToolExecutionError as exc:
