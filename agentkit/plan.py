@@ -353,15 +353,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         if workflow.decide and (_IF.search(text) or _ELSE.match(text)) and (payload.get("evidence") or payload.get("done")):
             decision, usage = decide(step, payload)
             if decision is not None:
-                branches = [m.group(1).lower() for m in _BRANCH.finditer(text)]
-                if _ELSE.match(text) and prior is not None:
-                    # the other branch of a condition already settled: it holds when that one did not
-                    decision["holds"] = not prior
-                    decision["action"] = (decision["action"] or text) if decision["holds"] else ""
-                elif len(branches) == 1 and branches[0] == "if" and re.match(r"\W*if\b", text, re.IGNORECASE):
-                    # "If C, do A": the condition alone decides (a small model names A as the action even
-                    # when C is false); with two branches, the action it names says which one
-                    decision["action"] = (decision["action"] or text) if decision["holds"] else ""
+                decision = _branch_rules(text, decision, prior)
                 emit({"kind": "decision", "node": "execute", "step": step["id"], **decision})
                 if not decision["action"]:  # nothing to do in this case: the step is done as it is
                     why = decision["found"] or ("the condition holds" if decision["holds"] else "the condition does not hold")
@@ -484,6 +476,23 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     graph.add_conditional_edges("dispatch", route, targets)
     graph.add_edge("finish", END)
     return graph
+
+
+def _branch_rules(text: str, decision: dict, prior: bool | None) -> dict:
+    """``decision`` for step ``text`` once the rules that need no model are applied.
+
+    - "If not, B" (or "Otherwise, B") after a settled condition is that condition's other branch: it
+      holds when that one did not (``prior``), whatever the model judged.
+    - "If C, do A" with one branch: the condition alone decides; a small model names A as the
+      action even when C is false. With two branches, the action it names says which one.
+    """
+    holds, action = decision["holds"], decision["action"]
+    branches = [m.group(1).lower() for m in _BRANCH.finditer(text)]
+    if _ELSE.match(text) and prior is not None:
+        holds = not prior
+    elif not (branches == ["if"] and re.match(r"\W*if\b", text, re.IGNORECASE)):
+        return decision
+    return {**decision, "holds": holds, "action": (action or text) if holds else ""}
 
 
 def _unmet(verdict: dict) -> str:
