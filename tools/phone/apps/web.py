@@ -20,16 +20,21 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", norm(text))
 
 
+def _in(word: str, tokens: set[str]) -> bool:
+    """Whether ``tokens`` hold ``word``, its plural or its singular ("eggs" finds "egg")."""
+    return bool({word, word.rstrip("s"), word + "s"} & tokens)
+
+
 def _snippet(text: str, words: list[str] = (), title: str = "") -> str:
     """The page's sentence holding the most of the query's words that its title lacks (the first on
     a tie), as a search engine shows the passage that answers the query, not the opening line."""
     sentences = re.split(r"(?<=[.!?])\s", text)
     shown = set(_tokens(title))
-    words = [w for w in words if not {w, w.rstrip("s"), w + "s"} & shown]
+    words = [w for w in words if not _in(w, shown)]
 
     def hits(sentence: str) -> int:
         tokens = set(_tokens(sentence))
-        return sum(bool({w, w.rstrip("s"), w + "s"} & tokens) for w in words)
+        return sum(_in(w, tokens) for w in words)
 
     best = max(sentences, key=hits)  # (max keeps the first of equals)
     return best if len(best) <= 160 else best[:157].rstrip() + "..."
@@ -62,9 +67,7 @@ def search_web(phone: Injected[Phone], query: str, limit: int = 5) -> list[dict]
     scored = []
     for p in phone.state()["web"]["pages"]:
         title, text = set(_tokens(p["title"])), set(_tokens(p["text"]))
-        # A word stands for its plural and singular too ("eggs" finds "egg").
-        score = sum(3 * bool({w, w.rstrip("s"), w + "s"} & title) + bool({w, w.rstrip("s"), w + "s"} & text)
-                    for w in words)
+        score = sum(3 * _in(w, title) + _in(w, text) for w in words)
         if score:
             scored.append((-score, p["id"], p))
     scored.sort(key=lambda t: (t[0], int(t[1][1:])))
