@@ -12,7 +12,7 @@ import datetime
 import re
 from typing import Any, Callable
 
-__all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "invented_numbers", "placeholders",
+__all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "invented_numbers", "placeholders",
            "prune_ungrounded"]
 
 
@@ -118,7 +118,7 @@ def dated_today(args: dict, request: str, today: datetime.date, *, context: str 
         return [], []
     keys = [k for k, v in args.items() if isinstance(v, str) and _DATE_PARAM.search(k)
             and (v.strip().casefold() == "today" or v.strip().startswith(today.isoformat()))]
-    return keys, list(dict.fromkeys(named))
+    return keys, _upcoming_first(named)
 
 
 def _as_date(value: str, today: datetime.date) -> datetime.date | None:
@@ -127,10 +127,25 @@ def _as_date(value: str, today: datetime.date) -> datetime.date | None:
         return today + datetime.timedelta(days=1 if value == "tomorrow" else -1)
     if value in _DAYS:
         return today + datetime.timedelta(days=(_DAYS.index(value) - today.weekday()) % 7)
+    month_day = re.fullmatch(rf"({'|'.join(_MONTHS)}) (\d{{1,2}})", value)
     try:
+        if month_day:  # the next such day from today, as the phone's date parser reads it
+            day = datetime.date(today.year, _MONTHS.index(month_day[1]) + 1, int(month_day[2]))
+            return day if day >= today else day.replace(year=today.year + 1)
         return datetime.date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def day_examples(days: list[str], today: datetime.date) -> str:
+    """The days a date may be given as, for an error: "'sunday' or 'january 12' (2027-01-12)". A month
+    and day leaves the year open, so its date is given too (a small model writes "january 12" as
+    2026-11-12 by itself)."""
+    shown = []
+    for name in days[:3]:
+        day = _as_date(name, today) if name[:1].isalpha() and name[-1:].isdigit() else None
+        shown.append(f"{name!r}" + (f" ({day.isoformat()})" if day is not None else ""))
+    return " or ".join(shown)
 
 
 def dated_elsewhere(args: dict, said: str, today: datetime.date, *, context: str = "") -> tuple[list[str], list[str]]:
@@ -157,4 +172,11 @@ def dated_elsewhere(args: dict, said: str, today: datetime.date, *, context: str
                   if day == today + datetime.timedelta(days=delta)}
         if not forms & set(named):
             keys.append(k)
-    return keys, named
+    return keys, _upcoming_first(named)
+
+
+def _upcoming_first(named: list[str]) -> list[str]:
+    """The days named, once each, "yesterday" last: a change is seldom meant for a past day, and a
+    small model copies the first day an error suggests ("my notes from yesterday say the launch moved
+    to January 12")."""
+    return sorted(dict.fromkeys(named), key=lambda day: day == "yesterday")

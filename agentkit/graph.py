@@ -23,6 +23,7 @@ from agentkit._grounding import (
     copied_descriptions,
     dated_elsewhere,
     dated_today,
+    day_examples,
     invented_numbers,
     placeholders,
     prune_ungrounded,
@@ -58,6 +59,9 @@ class AgentState(TypedDict, total=False):
     """The user's answers to confirmation prompts for the latest tool calls, by call id."""
     brief: str
     """Extra context for this run's system prompt (a plan step's place in the plan, a handoff's summary)."""
+    avoid: str
+    """Calls that failed outside this loop (earlier plan steps), shown after the brief so the model does
+    not repeat them unchanged. Never a source of values: their arguments are the model's own guesses."""
     request: str | None
     """The user's own request when this loop does one part of it (a plan step, a handoff)."""
     planned: str | None
@@ -323,7 +327,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
     def system_text(state: AgentState) -> str:
         """The system prompt of this call: the configured instructions, then the plan step's brief."""
         prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
-        return f"{prompt}\n{state['brief']}".strip() if state.get("brief") else prompt
+        return "\n".join(p for p in (prompt, state.get("brief"), state.get("avoid")) if p).strip()
 
     def retrieve_tools(state: AgentState) -> dict:
         start, text = _last_user_text(state["messages"])
@@ -538,7 +542,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         raise ToolArgumentError(
                             f"{given} is today ({today}), but the "
                             f"request says {', '.join(days)}; give the day as the request says it "
-                            f"(for example {days[0]!r})")
+                            f"(for example {day_examples(days, today)})")
                     found = "\n".join(str(m.content) for m in _calls_in(messages) if m.status == "success")
                     keys, days = dated_elsewhere(call["args"], said, today, context="\n".join(
                         [state.get("brief") or "", state.get("evidence") or "", found]))
@@ -546,7 +550,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
                         raise ToolArgumentError(
                             f"{given} is a day the request does not name: it says {', '.join(days)}; give the "
-                            f"day as the request says it (for example {days[0]!r})")
+                            f"day as the request says it (for example {day_examples(days, today)})")
                 result = tool.invoke(call["args"], config.context)
                 content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],

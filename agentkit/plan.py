@@ -14,7 +14,10 @@ the step's loop is offered it first and must start by calling it unless the
 step is conditional. A step with a condition ("if it's dry, ...; if not, ...") that
 follows other steps is first settled by a forced ``decide`` call on their results
 (``Workflow.decide``): the step then runs as the one action that call names, or
-is done with nothing to do. Every model call's tokens are counted in the turn's result.
+is done with nothing to do. A lookup step that finds nothing after earlier steps
+gathered results is done with "Found nothing: ..." rather than replanned (the
+replanner tends to repeat it, while the later steps may already have what they
+need). Every model call's tokens are counted in the turn's result.
 """
 
 from __future__ import annotations
@@ -367,13 +370,15 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         brief = f'This is one step of the user\'s request "{payload["request"]}"; do only this step.'
         if payload["done"]:
             brief += " Done so far:\n" + "\n".join(payload["done"])
+        avoid = ""  # (apart from the brief: a failed call's date or number is no evidence for the next call)
         if payload.get("failed"):  # a replanned step otherwise repeats the call that sank the last one
-            brief += "\nThese calls failed earlier; do not repeat them unchanged:\n" + "\n".join(payload["failed"])
+            avoid = "These calls failed earlier; do not repeat them unchanged:\n" + "\n".join(payload["failed"])
         inputs = [HumanMessage(text)]
         acts = not conditional and not _LOOKUP.match(text)
         error = None
         try:
-            final = executor.invoke({"messages": inputs, "brief": brief, "request": payload["request"],
+            final = executor.invoke({"messages": inputs, "brief": brief, "avoid": avoid,
+                                     "request": payload["request"],
                                      "earlier": payload.get("earlier") or [], "evidence": payload.get("evidence") or "",
                                      "planned": step.get("tool"), "call_planned": not conditional,
                                      "act": acts},
@@ -393,6 +398,12 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             for m in produced)
         if holds is not None:  # settled above: an "If not" step after this one is its other branch
             outcome["holds"] = holds
+        if (outcome["status"] == "failed" and not acts and not conditional and not error and not final.get("error")
+                and (payload.get("evidence") or payload.get("done"))):
+            # a lookup that found nothing after earlier steps gathered results is news, not a dead end:
+            # the later steps can work from what the earlier ones found (a replan only repeats the lookup)
+            outcome = {**outcome, "status": "done", "result": f"Found nothing: {outcome['result']}"[:400],
+                       "answer": outcome.get("answer") or f"Found nothing: {outcome['result']}"[:400]}
         # (the step's start went out as a custom "step" event, for UIs)
         return {"messages": produced, "results": {str(step["id"]): outcome}, "overhead": usage}
 

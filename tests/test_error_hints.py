@@ -92,6 +92,24 @@ def test_a_day_the_request_does_not_name_is_refused():
     assert dated_elsewhere({"date": "tomorrow"}, "Book Curry House for two at noon", today) == ([], [])
     # forms it does not read are left to the tool
     assert dated_elsewhere({"date": "the 3rd"}, said, today) == ([], ["sunday"])
+    # "month day" is read as the next such day; a month and day named nowhere is refused
+    assert dated_elsewhere({"date": "january 12"}, "Put it on January 12", today) == ([], ["january 12"])
+    assert dated_elsewhere({"date": "december 25"}, said, today) == (["date"], ["sunday"])
+
+
+def test_the_days_an_error_suggests_come_upcoming_first_with_their_iso_dates():
+    import datetime
+
+    from agentkit._grounding import dated_elsewhere, day_examples
+
+    today = datetime.date(2026, 11, 25)
+    # "yesterday" names when the notes were written, not the day to book: it goes last
+    keys, days = dated_elsewhere({"date": "2026-11-12"}, "My notes from yesterday say the launch moved", today,
+                                 context="launch moves to January 12.")
+    assert keys == ["date"] and days == ["january 12", "yesterday"]
+    # a small model turns "january 12" into 2026-11-12 by itself: the error gives the date (next January)
+    assert day_examples(days, today) == "'january 12' (2027-01-12) or 'yesterday'"
+    assert day_examples(["sunday", "march 3"], today) == "'sunday' or 'march 3' (2027-03-03)"
 
 
 def test_a_booking_on_a_made_up_day_goes_back_and_the_named_day_is_booked(registry, index):

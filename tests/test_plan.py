@@ -611,3 +611,58 @@ def test_an_if_not_step_is_the_other_branch_of_the_condition_settled_before_it(r
     assert not model.replies and [c["name"] for c in events[-1].data["result"].tool_calls] == ["get_weather", "book_table"]
     assert added(phone, before, "calendar") == [] and len(added(phone, before, "restaurants.bookings")) == 1
     assert [e.data["holds"] for e in events if e.kind == "decision"] == [False, True]
+
+
+def test_a_lookup_step_that_finds_nothing_after_earlier_results_is_news_not_a_replan(registry, index):
+    phone = Phone()  # Wednesday 2026-11-25
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Read yesterday's meeting notes", "Find the new launch date", "Put the launch on my calendar at 9am"),
+        call("read_text_file", file="meeting notes"), "The launch moves to January 12.",
+        # a redundant lookup in the wrong app: no event matches
+        call("find_events", query="launch date moved"), "No event matches that.",
+        call("create_event", title="Launch", date="january 12", start_time="09:00"), "Added.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("My meeting notes from yesterday say the launch moved. Put the launch on my calendar at 9am.")
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 0 and not model.replies
+    assert [c["ok"] for c in r.tool_calls] == [True, False, True]
+    assert [e["start"] for e in added(phone, before, "calendar")] == ["2027-01-12T09:00:00"]
+    # the last step was told the lookup found nothing, and why
+    assert ("2. Find the new launch date -> Found nothing: Error: no event matches 'launch date moved'"
+            in model.calls[5]["messages"][0].content)
+
+
+def test_a_first_lookup_step_that_finds_nothing_is_replanned(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Find the launch event", "Move it to 10am"),
+        call("find_events", query="launch"), "No event matches that.",
+        plan("Search my notes for the launch"),
+        call("search_notes", query="launch"), "No note mentions it.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index,
+                         workflow=Workflow(kind="plan", max_replans=1))
+    r = agent.run("Move the launch to 10am")
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 1 and not model.replies  # nothing earlier to work from: a new plan
+
+
+def test_a_date_only_a_failed_call_gave_is_no_evidence_for_the_retry(registry, index):
+    phone = Phone()  # Wednesday 2026-11-25
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Book Curry House for two at noon"),
+        call("book_table", restaurant="Curry House", date="2026-11-28", time="12:00", party_size=2),
+        "I could not book it.",
+        plan("Book Curry House for two at noon"),  # the replan: the failed call is listed in its prompt
+        call("book_table", restaurant="Curry House", date="2026-11-28", time="12:00", party_size=2),
+        call("book_table", restaurant="Curry House", date="sunday", time="12:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Book Curry House for two at noon on Sunday")
+    assert [c["ok"] for c in r.tool_calls] == [False, False, True]
+    assert "date='2026-11-28' is a day the request does not name" in r.tool_calls[1]["result"]
+    assert "These calls failed earlier; do not repeat them unchanged:" in model.calls[4]["messages"][0].content
+    assert [b["date"] for b in added(phone, before, "restaurants.bookings")] == ["2026-11-29"]
