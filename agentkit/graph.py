@@ -130,6 +130,18 @@ _NOT_DONE = (
 """The reminder to an action run that answered before acting (``AgentState.act``)."""
 
 
+_MADE_UP = (
+    "Your answer gives a number that appears in no result so far, so it is made up. Find the real one with "
+    "a function, searching by what the request says about it (another app may hold it), or say it was not found."
+)
+"""The hint to a run that answered with a long number nobody showed it (a phone or order number)."""
+
+
+def _is_number_hint(m: Any) -> bool:
+    """Whether ``m`` is the runtime's ``_MADE_UP`` hint."""
+    return isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME and str(m.content) == _MADE_UP
+
+
 def _is_reminder(m: Any) -> bool:
     """Whether ``m`` is the runtime's ``_NOT_DONE`` reminder."""
     return isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME and str(m.content).startswith(_NOT_DONE[:30])
@@ -329,6 +341,18 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
         return "\n".join(p for p in (prompt, state.get("brief"), state.get("avoid")) if p).strip()
 
+    def grounds(state: AgentState) -> str:
+        """What a number may be taken from (built only when a call or answer holds a long number): what
+        the model was shown this turn, less its own words, failed calls' errors and the runtime's
+        feedback (which echo its arguments); with ``evidence``, that instead of the brief."""
+        shown = [str(m.content) for m in [*(state.get("earlier") or []), *state["messages"]]
+                 if not isinstance(m, AIMessage) and not (isinstance(m, ToolMessage) and m.status == "error")
+                 and not (isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME)]
+        if state.get("evidence") is None:
+            return "\n".join([system_text(state), *shown])
+        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
+        return "\n".join([prompt, state.get("request") or "", state["evidence"] or "", *shown])
+
     def retrieve_tools(state: AgentState) -> dict:
         start, text = _last_user_text(state["messages"])
         if config.retrieve is None or len(registry) <= config.top_k:
@@ -356,7 +380,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
                 and retryable(last) and first_failure):
             must_call = True
-        if _is_reminder(last):
+        if _is_reminder(last) or _is_number_hint(last):
             must_call = True
         _, request = _last_user_text(state["messages"])
         batch = _last_results(state)
@@ -424,9 +448,14 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             reply = reply.model_copy(update={"content": _clean_answer(reply.content)})
         update: dict = {"messages": [reply], "llm_calls": calls,
                         "turn_llm_calls": state.get("turn_llm_calls", 0) + calls}
-        if (not reply.tool_calls and not reply.invalid_tool_calls and tools and not repeated
-                and state.get("turn_llm_calls", 0) + calls < config.max_steps and _claims_undone(state)):
+        answered = (not reply.tool_calls and not reply.invalid_tool_calls and bool(tools) and not repeated
+                    and state.get("turn_llm_calls", 0) + calls < config.max_steps)
+        if answered and _claims_undone(state):
             update["messages"] = [reply, HumanMessage(_NOT_DONE.format(request=request), name=FEEDBACK_NAME)]
+        elif (answered and invented_numbers({"answer": str(reply.content)}, lambda: grounds(state))
+              and not any(_is_number_hint(m) for m in state["messages"][state.get("turn_start", 0):])):
+            # a made-up phone number told to the user is as wrong as one saved: once, send it to search
+            update["messages"] = [reply, HumanMessage(_MADE_UP, name=FEEDBACK_NAME)]
         if reply.invalid_tool_calls and not reply.tool_calls:
             problems = "; ".join(str(c.get("error")) for c in reply.invalid_tool_calls)
             raw = reply.response_metadata.get("raw") if reply.response_metadata else None
@@ -468,15 +497,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         n_earlier = len(_calls_in(state.get("earlier") or []))
 
         def conversation() -> str:
-            """What a number may be taken from (built only when a call holds a long number): what the
-            model was shown this turn, less its own words and failed calls' errors (which echo its
-            arguments); with ``evidence``, that instead of the brief."""
-            shown = [str(m.content) for m in [*(state.get("earlier") or []), *messages]
-                     if not isinstance(m, AIMessage) and not (isinstance(m, ToolMessage) and m.status == "error")]
-            if state.get("evidence") is None:
-                return "\n".join([system_text(state), *shown])
-            prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
-            return "\n".join([prompt, state.get("request") or "", state["evidence"] or "", *shown])
+            return grounds(state)
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
             decision = decisions.get(call["id"], {"action": "approve"})

@@ -108,6 +108,8 @@ _BRANCH = re.compile(r"\b(if|unless|otherwise|else|in case|only when)\b", re.IGN
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
+_ECHO = re.compile(r"\s*(?:Done so far:|These calls failed earlier;)")
+"""Where a step's answer starts copying its brief (a small model often appends it to what it says)."""
 _CLAUSE = re.compile(r"[.;:!?]\s+|,\s*|\s+(?:and then|then|and|or|if|otherwise|instead)\s+", re.IGNORECASE)
 
 
@@ -194,6 +196,7 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
                  and not (isinstance(m.artifact, dict) and "done_before" in m.artifact)]
     answer = next((str(m.content).strip() for m in reversed(messages)
                    if isinstance(m, AIMessage) and not m.tool_calls and str(m.content).strip()), "")
+    answer = _ECHO.split(answer, maxsplit=1)[0].strip()  # the brief copied into an answer is not news
     calls = [{"name": m.name, "ok": m.status == "success"} for m in tool_msgs]
     last_ok = bool(tool_msgs) and tool_msgs[-1].status == "success"
     if error:

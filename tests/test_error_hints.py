@@ -125,3 +125,32 @@ def test_a_booking_on_a_made_up_day_goes_back_and_the_named_day_is_booked(regist
     assert "date='tomorrow' is a day the request does not name: it says sunday" in r.tool_calls[0]["result"]
     new = [b for b in phone.state()["restaurants"]["bookings"] if b not in before["restaurants"]["bookings"]]
     assert [b["date"] for b in new] == ["2026-11-29"]
+
+
+def test_an_answer_with_a_made_up_number_is_sent_to_search_once(registry, index):
+    model = ScriptedChatModel(replies=[
+        "The number that texted you is 123-456-7890.",  # nothing was looked up
+        call("read_messages"),
+        "It was +1 415 555 0199.",
+    ])
+    agent = create_agent(model, registry, device=Phone(), index=index)
+    r = agent.run("What number texted me about my package?")
+    assert r.answer == "It was +1 415 555 0199." and not model.replies
+    hint = model.calls[1]["messages"][-1]
+    assert hint.type == "human" and "appears in no result so far, so it is made up" in hint.content
+    assert "123-456-7890" not in hint.content  # (quoting it would make it "seen")
+    assert model.calls[1]["tool_choice"] == "required"
+
+
+def test_an_answer_whose_number_came_from_a_result_stands(registry, index):
+    model = ScriptedChatModel(replies=[call("read_messages"), "It was +1 415 555 0199.",
+                                       "It is 123-456-7890."])
+    agent = create_agent(model, registry, device=Phone(), index=index)
+    assert agent.run("What number texted me about my package?").answer == "It was +1 415 555 0199."
+    assert len(model.replies) == 1  # no hint: the number is in the messages read
+    # a second made-up answer after the hint stands: one hint per turn
+    model = ScriptedChatModel(replies=["It is 123-456-7890.", call("search_contacts", query="package"),
+                                       "It is 123-456-7890."])
+    agent = create_agent(model, registry, device=Phone(), index=index)
+    assert agent.run("What number texted me about my package?").answer == "It is 123-456-7890."
+    assert not model.replies

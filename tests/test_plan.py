@@ -228,6 +228,10 @@ def test_step_outcome_rules():
     assert step_outcome([AIMessage("It is sunny.")], None)["status"] == "done"
     assert step_outcome([], None)["status"] == "failed"
     assert step_outcome([ok], "step limit reached")["status"] == "failed"
+    # a small model appends its brief to its answer: that is not news for the user or the next step
+    echoed = AIMessage("Sent to Alice. Done so far:\n1. Find Alice -> found\nThese calls failed earlier; ...")
+    assert step_outcome([ok, echoed], None)["answer"] == "Sent to Alice."
+    assert step_outcome([ok, AIMessage("Done so far: 1. Find Alice")], None)["result"] == "sent"
 
 
 def test_a_second_turn_starts_afresh_and_its_critic_sees_only_its_own_actions(registry, index):
@@ -456,16 +460,18 @@ def test_a_number_a_step_made_up_is_refused_in_the_next_step_and_a_looked_up_one
     model = ScriptedChatModel(replies=[
         plan("Look up the number that texted me about my package",
              "Save that number as a new contact called Delivery Driver"),
-        "The number is 123-456-7890.",  # an answer with no call behind it: the brief will carry it
+        "The number is 123-456-7890.",  # an answer with no call behind it: sent to search, once
+        call("search_contacts", query="package"),
+        "The number is 123-456-7890.",  # made up again: the answer stands, and the brief will carry it
         call("add_contact", name="Delivery Driver", phone_number="123-456-7890"),
         call("read_messages"),
         call("add_contact", name="Delivery Driver", phone_number="+1 415 555 0199"), "Saved.",
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow=Workflow(kind="plan", max_replans=0))
     r = agent.run("Save the number that texted me about my package as a new contact called Delivery Driver")
-    assert "123-456-7890" in model.calls[3]["messages"][0].content  # step 1's prose is in step 2's brief
-    assert [c["ok"] for c in r.tool_calls] == [False, True, True] and not model.replies
-    assert "appears nowhere in the request or in any result" in r.tool_calls[0]["result"]
+    assert "123-456-7890" in model.calls[5]["messages"][0].content  # step 1's prose is in step 2's brief
+    assert [c["ok"] for c in r.tool_calls] == [True, False, True, True] and not model.replies
+    assert "appears nowhere in the request or in any result" in r.tool_calls[1]["result"]
     [new] = added(phone, before, "contacts")
     assert new["name"] == "Delivery Driver" and new["phone"] == "+1 415 555 0199"
 
