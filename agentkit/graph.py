@@ -496,8 +496,6 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         decisions = state.get("decisions") or {}
         n_earlier = len(_calls_in(state.get("earlier") or []))
 
-        def conversation() -> str:
-            return grounds(state)
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
             decision = decisions.get(call["id"], {"action": "approve"})
@@ -546,7 +544,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         f"{given} holds a placeholder "
                         f"({', '.join(map(repr, gaps.values()))}), not the value: find the real value with a "
                         "search tool first, or ask the user")
-                invented = invented_numbers(call["args"], conversation) if tool.changes_state else []
+                invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
                 if invented:  # a made-up phone number would text or save a stranger
                     raise ToolArgumentError(
                         f"the number in {', '.join(repr(call['args'][k]) for k in invented)} appears nowhere in "
