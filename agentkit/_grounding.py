@@ -103,7 +103,8 @@ def invented_numbers(args: dict, context: Callable[[], str]) -> list[str]:
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_OTHER_DAY = re.compile(rf"\b(?:tomorrow|yesterday|{'|'.join(_DAYS)}|(?:{'|'.join(_MONTHS)}) \d{{1,2}})\b")
+_MONTH_DAY = re.compile(rf"({'|'.join(_MONTHS)}) (\d{{1,2}})")
+_OTHER_DAY = re.compile(rf"\b(?:tomorrow|yesterday|{'|'.join(_DAYS)}|{_MONTH_DAY.pattern})\b")
 _TODAY = re.compile(r"\b(?:today|tonight|now|this (?:morning|afternoon|evening))\b")
 _DATE_PARAM = re.compile(r"date|day|due|when")
 
@@ -127,7 +128,7 @@ def _as_date(value: str, today: datetime.date) -> datetime.date | None:
         return today + datetime.timedelta(days=1 if value == "tomorrow" else -1)
     if value in _DAYS:
         return today + datetime.timedelta(days=(_DAYS.index(value) - today.weekday()) % 7)
-    month_day = re.fullmatch(rf"({'|'.join(_MONTHS)}) (\d{{1,2}})", value)
+    month_day = _MONTH_DAY.fullmatch(value)
     try:
         if month_day:  # the next such day from today, as the phone's date parser reads it
             day = datetime.date(today.year, _MONTHS.index(month_day[1]) + 1, int(month_day[2]))
@@ -143,7 +144,7 @@ def day_examples(days: list[str], today: datetime.date) -> str:
     2026-11-12 by itself)."""
     shown = []
     for name in days[:3]:
-        day = _as_date(name, today) if name[:1].isalpha() and name[-1:].isdigit() else None
+        day = _as_date(name, today) if _MONTH_DAY.fullmatch(name) else None
         shown.append(f"{name!r}" + (f" ({day.isoformat()})" if day is not None else ""))
     return " or ".join(shown)
 

@@ -336,10 +336,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             batch.append(m)
         return batch[::-1]
 
+    def instructions() -> str:
+        """The configured system prompt (a callable one is read afresh, e.g. for the clock)."""
+        return config.system_prompt() if callable(config.system_prompt) else config.system_prompt
+
     def system_text(state: AgentState) -> str:
         """The system prompt of this call: the configured instructions, then the plan step's brief."""
-        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
-        return "\n".join(p for p in (prompt, state.get("brief"), state.get("avoid")) if p).strip()
+        return "\n".join(p for p in (instructions(), state.get("brief"), state.get("avoid")) if p).strip()
 
     def grounds(state: AgentState) -> str:
         """What a number may be taken from (built only when a call or answer holds a long number): what
@@ -350,8 +353,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                  and not (isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME)]
         if state.get("evidence") is None:
             return "\n".join([system_text(state), *shown])
-        prompt = config.system_prompt() if callable(config.system_prompt) else config.system_prompt
-        return "\n".join([prompt, state.get("request") or "", state["evidence"] or "", *shown])
+        return "\n".join([instructions(), state.get("request") or "", state["evidence"] or "", *shown])
 
     def retrieve_tools(state: AgentState) -> dict:
         start, text = _last_user_text(state["messages"])

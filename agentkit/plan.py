@@ -108,7 +108,11 @@ _BRANCH = re.compile(r"\b(if|unless|otherwise|else|in case|only when)\b", re.IGN
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
-_ECHO = re.compile(r"\s*(?:Done so far:|These calls failed earlier;)")
+_DONE_HEAD = "Done so far:"
+"""Heads the earlier steps' results in a step's brief."""
+_AVOID_HEAD = "These calls failed earlier;"
+"""Heads the failed calls shown to a replanned step."""
+_ECHO = re.compile(rf"\s*(?:{re.escape(_DONE_HEAD)}|{re.escape(_AVOID_HEAD)})")
 """Where a step's answer starts copying its brief (a small model often appends it to what it says)."""
 _CLAUSE = re.compile(r"[.;:!?]\s+|,\s*|\s+(?:and then|then|and|or|if|otherwise|instead)\s+", re.IGNORECASE)
 
@@ -372,10 +376,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         # in the system prompt, not a user message: a small model answers a second user message
         brief = f'This is one step of the user\'s request "{payload["request"]}"; do only this step.'
         if payload["done"]:
-            brief += " Done so far:\n" + "\n".join(payload["done"])
+            brief += f" {_DONE_HEAD}\n" + "\n".join(payload["done"])
         avoid = ""  # (apart from the brief: a failed call's date or number is no evidence for the next call)
         if payload.get("failed"):  # a replanned step otherwise repeats the call that sank the last one
-            avoid = "These calls failed earlier; do not repeat them unchanged:\n" + "\n".join(payload["failed"])
+            avoid = f"{_AVOID_HEAD} do not repeat them unchanged:\n" + "\n".join(payload["failed"])
         inputs = [HumanMessage(text)]
         acts = not conditional and not _LOOKUP.match(text)
         error = None
@@ -405,8 +409,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 and (payload.get("evidence") or payload.get("done"))):
             # a lookup that found nothing after earlier steps gathered results is news, not a dead end:
             # the later steps can work from what the earlier ones found (a replan only repeats the lookup)
-            outcome = {**outcome, "status": "done", "result": f"Found nothing: {outcome['result']}"[:400],
-                       "answer": outcome.get("answer") or f"Found nothing: {outcome['result']}"[:400]}
+            found = f"Found nothing: {outcome['result']}"[:400]
+            outcome = {**outcome, "status": "done", "result": found, "answer": outcome.get("answer") or found}
         # (the step's start went out as a custom "step" event, for UIs)
         return {"messages": produced, "results": {str(step["id"]): outcome}, "overhead": usage}
 
