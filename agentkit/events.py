@@ -22,7 +22,8 @@ the graph's own nodes only:
   a dict with a ``"kind"`` key becomes an event of that kind carrying the rest
   (anything else becomes a ``custom`` event ``{"value"}``). A plan step with a
   condition writes ``decision`` ``{"node", "step", "holds", "found", "action"}``
-  when it is settled before it runs.
+  when it is settled before it runs; the critic writes ``critique``
+  ``{"node", "checks", "finding"}`` with each verdict.
 
 The caller ends the stream with a ``done`` event (``Agent.stream`` does).
 """

@@ -128,18 +128,28 @@ def _catalog(request: str, retrieve: Callable[[str, int], list[tuple[str, float]
     return sorted(best, key=lambda name: -best[name])[:limit]
 
 
-_VERDICT_TOOL = {
-    "name": "verdict",
-    "description": "Check each thing the request asks for against the actions taken and the changes on the phone.",
-    "parameters": {"type": "object", "properties": {
-        "checks": {"type": "array", "minItems": 1, "maxItems": 6, "items": {
-            "type": "object", "properties": {
-                "asked": {"type": "string", "description": "One thing the request asks for, with its details."},
-                "done": {"type": "boolean", "description": "true only if a change on the phone shows it done, "
-                                                           "exactly as asked"}},
-            "required": ["asked", "done"]}}},
-        "required": ["checks"]},
-}
+_NOTHING = "nothing shows it"
+_SKIPPED = "nothing needed: its condition did not hold"
+
+
+def _verdict_tool(evidence: list[str]) -> dict:
+    """The critic's function: for each thing asked, the one piece of ``evidence`` (a change on the phone or
+    a lookup's result) that shows it done, or nothing. Picking the proof under a grammar keeps a small
+    model from calling an unfinished order done: asked for a yes or no, it says yes."""
+    return {
+        "name": "verdict",
+        "description": "Check each thing the request asks for against the changes on the phone and the lookups made.",
+        "parameters": {"type": "object", "properties": {
+            "checks": {"type": "array", "minItems": 1, "maxItems": 6, "items": {
+                "type": "object", "properties": {
+                    "asked": {"type": "string", "description": "One thing the request asks for, with its details."},
+                    "shown_by": {"type": "string", "enum": [*evidence, _SKIPPED, _NOTHING],
+                                 "description": "What shows it done exactly as asked (the right item, person, "
+                                                "place, day and time)"}},
+                "required": ["asked", "shown_by"]}}},
+            "required": ["checks"]},
+    }
+
 
 PLANNER_PROMPT = (
     "You plan the work of a phone assistant. Split the user's request into the app actions it needs, in "
@@ -181,10 +191,11 @@ DECIDE_PROMPT = (
 
 CRITIC_PROMPT = (
     "You check the work of a phone assistant. List each thing the user's request asks for (each item to "
-    "order, each message, each booking, each change), and for each say whether the changes on the phone "
-    "show it done exactly as asked: the right item, person, place, day and time. Something only looked up, "
-    "or only added to a cart, is not done when the request asks for more. A step the request makes "
-    "conditional (\"if ...\") and whose condition did not hold is done."
+    "order, each message, each booking, each change, each thing to look up), and for each pick the change "
+    "on the phone or the lookup that shows it done exactly as asked: the right item, person, place, day and "
+    "time. Something only looked up, or only added to a cart, does not show an order, a message or a "
+    "booking done. A thing the request makes conditional (\"if ...\") whose condition did not hold needs "
+    "nothing. If nothing shows it, say so."
 )
 
 
@@ -438,6 +449,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         idle = [s["text"] for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"
                 and results[str(s["id"])].get("acts") and not results[str(s["id"])].get("changed")]
         usage: dict = {}
+        missing: list[str] = []
         if failed:
             finding = "These steps failed: " + "; ".join(failed)
         elif idle:  # the device says so: no need to ask a model
@@ -449,13 +461,18 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 state.get("before") is not None else []
             user = (f"Request: {state['request']}\nActions taken:\n" + ("\n".join(lines) or "(none)")
                     + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes[:12]) or "(none)"))
-            args, usage = ask(critic_model, _VERDICT_TOOL, CRITIC_PROMPT, user)
-            finding = _unmet(args)
+            args, usage = ask(critic_model, _verdict_tool(_evidence(this_turn(state["messages"]), changes[:12], registry)),
+                              CRITIC_PROMPT, user)
+            missing = _unmet(args)
+            finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
+            emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding})
         if not finding or state.get("refines", 0) >= workflow.max_refines:
             return {"overhead": usage, "retry": False}
         # failed steps are set aside (their calls stay in the history); the planner starts from what was done
+        # and so is a step the critic names as not done: listed as done, the planner would not plan it again
+        named = {str(s["id"]) for s in state["plan"] if any(_covers(item, s["text"]) for item in missing)}
         dropped = {k: {**v, "status": "dropped"} for k, v in results.items()
-                   if v["status"] != "done" or (v.get("acts") and not v.get("changed"))}
+                   if v["status"] != "done" or (v.get("acts") and not v.get("changed")) or k in named}
         return {"reflections": [finding], "refines": state.get("refines", 0) + 1, "overhead": usage,
                 "replans": 0, "results": dropped, "retry": True}
 
@@ -513,12 +530,34 @@ def _branch_rules(text: str, decision: dict, prior: bool | None) -> dict:
     return {**decision, "holds": holds, "action": (action or text) if holds else ""}
 
 
-def _unmet(verdict: dict) -> str:
-    """The critic's finding from its per-item checks: what is not done, or "" (also when unusable:
+def _unmet(verdict: dict) -> list[str]:
+    """The things the critic's per-item checks find not done (none when the verdict is unusable:
     a critic that cannot be read does not send a finished turn round again)."""
     checks = [c for c in verdict.get("checks") or [] if isinstance(c, dict) and isinstance(c.get("asked"), str)]
-    missing = [c["asked"].strip().rstrip(".") for c in checks if c.get("done") is False and c["asked"].strip()]
-    return ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
+    missing = [c["asked"].strip().rstrip(".") for c in checks if c["asked"].strip()
+               and c.get("shown_by") == _NOTHING]
+    return list(dict.fromkeys(missing))
+
+
+def _covers(item: str, step: str) -> bool:
+    """Whether a thing the critic found not done asks for what step ``step`` did: nearly all the step's
+    words and every name and number in it are in the item. "Order a pizza from Pizza Palace to my
+    office" covers "Order a pizza from Pizza Palace"; "Text Bob ..." does not cover "Text Alice ..."."""
+    wi, ws = set(re.findall(r"\w+", item.lower())), set(re.findall(r"\w+", step.lower()))
+    names = {w.lower() for w in re.findall(r"\w+", step)[1:] if w[0].isupper() or any(ch.isdigit() for ch in w)}
+    return bool(ws) and names <= wi and len(wi & ws) / len(ws) >= 0.8
+
+
+def _evidence(messages: list[AnyMessage], changes: list[str], registry: ToolRegistry) -> list[str]:
+    """What the critic may cite as proof: each change on the phone (its kind and where: ``+ messages.m11``)
+    and each successful lookup (``found by get_weather``); a failed call or a state-changing call proves
+    nothing its change does not."""
+    cited = [c.split(":", 1)[0] for c in changes]
+    for m in messages:
+        if isinstance(m, ToolMessage) and m.status == "success" and m.name in registry \
+                and not registry.get(m.name).changes_state:
+            cited.append(f"found by {m.name}")
+    return list(dict.fromkeys(cited))
 
 
 def _same_step(a: str, b: str) -> bool:

@@ -18,8 +18,16 @@ def plan(*steps):
     return call("make_plan", steps=list(steps))
 
 
+SHOWN = "+ messages.m11"
+"""Any piece of evidence the critic may cite (the scripted model does not check it against the enum)."""
+
+
 def verdict_done():
-    return call("verdict", checks=[{"asked": "everything", "done": True}])
+    return call("verdict", checks=[{"asked": "everything", "shown_by": SHOWN}])
+
+
+def not_done(*asked):
+    return call("verdict", checks=[{"asked": a, "shown_by": "nothing shows it"} for a in asked])
 
 
 def added(phone, before, app):
@@ -94,8 +102,8 @@ def test_the_critic_retries_with_its_critique_and_keeps_the_reflection(registry,
     model = ScriptedChatModel(replies=[
         plan("Text Alice that dinner is at 8"),
         call("send_message", to="Alice", body="Dinner is at 8"), "Sent.",
-        call("verdict", checks=[{"asked": "Text Alice that dinner is at 8", "done": True},
-                                {"asked": "Text Bob that dinner is at 8.", "done": False}]),
+        call("verdict", checks=[{"asked": "Text Alice that dinner is at 8", "shown_by": SHOWN},
+                                {"asked": "Text Bob that dinner is at 8.", "shown_by": "nothing shows it"}]),
         plan("Text Bob that dinner is at 8"),
         call("send_message", to="Bob", body="Dinner is at 8"), "Sent to Bob.",
         verdict_done(),
@@ -118,9 +126,9 @@ def test_the_critic_retries_at_most_max_refines_times(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
         plan("Turn on wifi"), call("set_wifi", on=True), "On.",
-        call("verdict", checks=[{"asked": "x", "done": False}]),
+        not_done("x"),
         plan("Turn on bluetooth"), call("set_bluetooth", on=True), "On.",
-        call("verdict", checks=[{"asked": "y", "done": False}]),
+        not_done("y"),
     ])
     agent = create_agent(model, registry, device=phone, index=index,
                          workflow=Workflow(kind="plan", refine=True, max_refines=1))
@@ -131,7 +139,7 @@ def test_the_critic_retries_at_most_max_refines_times(registry, index):
 def test_a_retry_that_only_repeats_done_steps_runs_nothing_again(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
-        plan("Turn on wifi"), call("set_wifi", on=True), "On.", call("verdict", checks=[{"asked": "x", "done": False}]),
+        plan("Turn on wifi"), call("set_wifi", on=True), "On.", not_done("x"),
         plan("Turn on wifi"), verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
@@ -553,10 +561,14 @@ def test_an_unusable_decision_leaves_the_condition_to_the_step(registry, index):
 def test_an_unreadable_verdict_does_not_send_the_turn_round_again():
     from agentkit.plan import _unmet
 
-    assert _unmet({}) == "" and _unmet({"checks": "all good"}) == ""
-    assert _unmet({"checks": [{"asked": "Order the pizza", "done": True}, {"done": False}]}) == ""
-    assert _unmet({"checks": [{"asked": "Order the pizza", "done": False},
-                              {"asked": "Text Bob.", "done": False}]}) == "Not done yet: Order the pizza; Text Bob."
+    assert _unmet({}) == [] and _unmet({"checks": "all good"}) == []
+    assert _unmet({"checks": [{"asked": "Order the pizza", "shown_by": SHOWN}, {"shown_by": "nothing shows it"}]}) == []
+    assert _unmet({"checks": [{"asked": "Order the pizza", "shown_by": "nothing shows it"},
+                              {"asked": "Text Bob.", "shown_by": "nothing shows it"},
+                              {"asked": "Order the pizza", "shown_by": "nothing shows it"}]}) == ["Order the pizza", "Text Bob"]
+    # an item whose condition did not hold needs nothing; a check without a pick is no finding
+    assert _unmet({"checks": [{"asked": "Book Curry House", "shown_by": "nothing needed: its condition did not hold"},
+                              {"asked": "Text Bob", "done": False}]}) == []
 
 
 def test_a_one_branch_condition_that_does_not_hold_skips_the_step_whatever_action_is_named(registry, index):
@@ -672,3 +684,54 @@ def test_a_date_only_a_failed_call_gave_is_no_evidence_for_the_retry(registry, i
     assert "date='2026-11-28' is a day the request does not name" in r.tool_calls[1]["result"]
     assert "These calls failed earlier; do not repeat them unchanged:" in model.calls[4]["messages"][0].content
     assert [b["date"] for b in added(phone, before, "restaurants.bookings")] == ["2026-11-29"]
+
+
+def test_a_step_the_critic_names_as_not_done_runs_again_with_the_critique(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Order a margherita pizza from Pizza Palace"),
+        call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",  # only the cart
+        not_done("Order a margherita pizza from Pizza Palace to my office"),
+        plan("Order a margherita pizza from Pizza Palace"),  # the same step: it is not done, so it runs again
+        call("place_food_order", address="work"), "Ordered for real.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    r = agent.run("Order a margherita pizza from Pizza Palace to my office")
+    assert not model.replies and r.error is None
+    assert [o["items"][0]["name"] for o in added(phone, before, "delivery")] == ["Margherita pizza"]
+    second_plan = model.calls[4]["messages"][-1].content
+    assert "Already done" not in second_plan  # the step the critic named is not shown as done
+    assert "Not done yet: Order a margherita pizza from Pizza Palace to my office." in second_plan
+
+
+def test_the_critic_picks_its_proof_from_the_changes_and_lookups_and_says_what_it_found(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Check the weather in Paris", "Text Alice the forecast"),
+        call("get_weather", city="Paris"), "Sunny.",
+        call("send_message", to="Zed", body="Sunny in Paris"),  # fails: a failed call proves nothing
+        call("send_message", to="Alice", body="Sunny in Paris"), "Sent.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
+    events = list(agent.stream("Check the weather in Paris and text Alice the forecast"))
+    assert not model.replies
+    critic = model.calls[-1]
+    assert critic["tool_choice"] == "verdict"
+    proof = critic["tools"][0]["parameters"]["properties"]["checks"]["items"]["properties"]["shown_by"]["enum"]
+    assert proof[0].startswith("+ messages.m") and "found by get_weather" in proof
+    assert not any("send_message" in p for p in proof) and len(proof) == 4  # a change proves it, not the call
+    assert proof[-2:] == ["nothing needed: its condition did not hold", "nothing shows it"]
+    critique = [e.data for e in events if e.kind == "critique"]
+    assert critique == [{"node": "critic", "checks": [{"asked": "everything", "shown_by": SHOWN}], "finding": ""}]
+
+
+def test_a_critique_covers_a_step_only_with_its_names_and_numbers():
+    from agentkit.plan import _covers
+
+    assert _covers("Order a margherita pizza from Pizza Palace to my office", "Order a margherita pizza from Pizza Palace")
+    assert not _covers("Text Bob that dinner is at 8", "Text Alice that dinner is at 8")
+    assert not _covers("Set an alarm for 7:30", "Set an alarm for 6:30")
+    assert not _covers("Order the pizza", "Order a margherita pizza from Pizza Palace")  # most words missing
