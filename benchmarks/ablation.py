@@ -44,7 +44,7 @@ VARIANTS = {"plan-tools": Workflow(kind="plan", plan_tools=128),
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--workflows", default=",".join(WORKFLOWS[:4]), help="comma-separated, first is the baseline")
+    ap.add_argument("--workflows", default=",".join(WORKFLOWS), help="comma-separated, first is the baseline")
     ap.add_argument("--every", type=int, default=1, help="keep every N-th task")
     ap.add_argument("--suite", default="multi-app")
     ap.add_argument("--model", default=DEFAULT_MODEL)
