@@ -532,11 +532,14 @@ def _branch_rules(text: str, decision: dict, prior: bool | None) -> dict:
 
 def _unmet(verdict: dict) -> list[str]:
     """The things the critic's per-item checks find not done (none when the verdict is unusable:
-    a critic that cannot be read does not send a finished turn round again)."""
-    checks = [c for c in verdict.get("checks") or [] if isinstance(c, dict) and isinstance(c.get("asked"), str)]
-    missing = [c["asked"].strip().rstrip(".") for c in checks if c["asked"].strip()
-               and c.get("shown_by") == _NOTHING]
-    return list(dict.fromkeys(missing))
+    a critic that cannot be read does not send a finished turn round again). A thing listed more
+    than once is not done only if no listing of it cites a proof: a small critic repeats the whole
+    request as one item, once per change, and ends with "nothing shows it"."""
+    picks: dict[str, list] = {}
+    for c in verdict.get("checks") or []:
+        if isinstance(c, dict) and isinstance(c.get("asked"), str) and c["asked"].strip():
+            picks.setdefault(c["asked"].strip().rstrip("."), []).append(c.get("shown_by"))
+    return [asked for asked, shown in picks.items() if all(p == _NOTHING for p in shown)]
 
 
 def _covers(item: str, step: str) -> bool:

@@ -566,6 +566,10 @@ def test_an_unreadable_verdict_does_not_send_the_turn_round_again():
     assert _unmet({"checks": [{"asked": "Order the pizza", "shown_by": "nothing shows it"},
                               {"asked": "Text Bob.", "shown_by": "nothing shows it"},
                               {"asked": "Order the pizza", "shown_by": "nothing shows it"}]}) == ["Order the pizza", "Text Bob"]
+    # a thing listed again with a proof is done: the critic cannot make up its mind
+    whole = "Get me a ride to work and text Emma that I'll be at the office in about 20 minutes."
+    assert _unmet({"checks": [{"asked": whole, "shown_by": SHOWN}, {"asked": whole, "shown_by": "+ rides.rides.rd2"},
+                              {"asked": whole, "shown_by": "nothing shows it"}]}) == []
     # an item whose condition did not hold needs nothing; a check without a pick is no finding
     assert _unmet({"checks": [{"asked": "Book Curry House", "shown_by": "nothing needed: its condition did not hold"},
                               {"asked": "Text Bob", "done": False}]}) == []
