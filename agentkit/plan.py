@@ -546,7 +546,7 @@ def _covers(item: str, step: str) -> bool:
     """Whether a thing the critic found not done asks for what step ``step`` did: nearly all the step's
     words and every name and number in it are in the item. "Order a pizza from Pizza Palace to my
     office" covers "Order a pizza from Pizza Palace"; "Text Bob ..." does not cover "Text Alice ..."."""
-    wi, ws = set(re.findall(r"\w+", item.lower())), set(re.findall(r"\w+", step.lower()))
+    wi, ws = _words(item), _words(step)
     names = {w.lower() for w in re.findall(r"\w+", step)[1:] if w[0].isupper() or any(ch.isdigit() for ch in w)}
     return bool(ws) and names <= wi and len(wi & ws) / len(ws) >= 0.8
 
@@ -563,9 +563,13 @@ def _evidence(messages: list[AnyMessage], changes: list[str], registry: ToolRegi
     return list(dict.fromkeys(cited))
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
 def _same_step(a: str, b: str) -> bool:
     """Whether two step texts ask for the same thing (most of their words shared)."""
-    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    wa, wb = _words(a), _words(b)
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.8
 
 
