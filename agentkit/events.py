@@ -37,7 +37,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Tool
 
 __all__ = ["KINDS", "STREAM_MODES", "Event", "stream_events"]
 
-KINDS = ("step", "plan", "decision", "tool_call", "tool_result", "token", "interrupt", "done")
+KINDS = ("step", "plan", "decision", "critique", "tool_call", "tool_result", "token", "interrupt", "done")
 """The event kinds agentkit itself emits (nodes may emit their own through the custom stream)."""
 
 STREAM_MODES = ["updates", "messages", "custom", "tasks"]

@@ -455,14 +455,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         elif idle:  # the device says so: no need to ask a model
             finding = "Nothing on the phone changed for: " + "; ".join(idle) + ". Do it with the function that does it."
         else:
+            turn = this_turn(state["messages"])
             lines = [f"- {m.name}({_short(m.artifact)}) -> {'ok' if m.status == 'success' else 'FAILED'}: "
-                     f"{str(m.content)[:160]}" for m in this_turn(state["messages"]) if isinstance(m, ToolMessage)]
-            changes = describe_changes(state["before"], observe()) if observe and describe_changes and \
+                     f"{str(m.content)[:160]}" for m in turn if isinstance(m, ToolMessage)]
+            changes = describe_changes(state["before"], observe())[:12] if observe and describe_changes and \
                 state.get("before") is not None else []
             user = (f"Request: {state['request']}\nActions taken:\n" + ("\n".join(lines) or "(none)")
-                    + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes[:12]) or "(none)"))
-            args, usage = ask(critic_model, _verdict_tool(_evidence(this_turn(state["messages"]), changes[:12], registry)),
-                              CRITIC_PROMPT, user)
+                    + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes) or "(none)"))
+            args, usage = ask(critic_model, _verdict_tool(_evidence(turn, changes, registry)), CRITIC_PROMPT, user)
             missing = _unmet(args)
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding})
