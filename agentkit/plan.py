@@ -450,12 +450,15 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 and results[str(s["id"])].get("acts") and not results[str(s["id"])].get("changed")]
         usage: dict = {}
         missing: list[str] = []
+        turn = this_turn(state["messages"])
+        unfinished = _unfinished(turn, registry, state["request"])
         if failed:
             finding = "These steps failed: " + "; ".join(failed)
         elif idle:  # the device says so: no need to ask a model
             finding = "Nothing on the phone changed for: " + "; ".join(idle) + ". Do it with the function that does it."
+        elif unfinished:  # so do the tools: a filled cart is not an order (a small critic cites it as one)
+            finding = "Started, not finished: " + "; ".join(unfinished) + "."
         else:
-            turn = this_turn(state["messages"])
             lines = [f"- {m.name}({_short(m.artifact)}) -> {'ok' if m.status == 'success' else 'FAILED'}: "
                      f"{str(m.content)[:160]}" for m in turn if isinstance(m, ToolMessage)]
             changes = describe_changes(state["before"], observe())[:12] if observe and describe_changes and \
@@ -547,6 +550,21 @@ def _unmet(verdict: dict, *, skip_ok: bool = True) -> list[str]:
             picks.setdefault(c["asked"].strip().rstrip("."), []).append(c.get("shown_by"))
     unproven = {_NOTHING} if skip_ok else {_NOTHING, _SKIPPED}
     return [asked for asked, shown in picks.items() if all(p in unproven for p in shown)]
+
+
+def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str) -> list[str]:
+    """Work the turn started and left: a successful call of a tool with ``finished_by`` and no call of
+    that tool after it (a denied or failed one counts: it is the user's or another finding's to judge),
+    unless the request names what the tool fills (its name's last word: "add it to my cart")."""
+    out = []
+    for i, m in enumerate(messages):
+        if not (isinstance(m, ToolMessage) and m.status == "success" and m.name in registry):
+            continue
+        then = registry.get(m.name).finished_by
+        if then and m.name.rsplit("_", 1)[-1].lower() not in _words(request) \
+                and not any(isinstance(n, ToolMessage) and n.name == then for n in messages[i + 1:]):
+            out.append(f"{m.name}({_short(m.artifact)}) was not followed by {then}")
+    return list(dict.fromkeys(out))
 
 
 def _covers(item: str, step: str) -> bool:

@@ -694,20 +694,20 @@ def test_a_step_the_critic_names_as_not_done_runs_again_with_the_critique(regist
     phone = Phone()
     before = phone.state()
     model = ScriptedChatModel(replies=[
-        plan("Order a margherita pizza from Pizza Palace"),
-        call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",  # only the cart
-        not_done("Order a margherita pizza from Pizza Palace to my office"),
-        plan("Order a margherita pizza from Pizza Palace"),  # the same step: it is not done, so it runs again
-        call("place_food_order", address="work"), "Ordered for real.",
+        plan("Set an alarm for 7am"),
+        call("set_alarm", time="06:00"), "Alarm set.",  # the wrong time
+        not_done("Set an alarm for 7am tomorrow"),
+        plan("Set an alarm for 7am"),  # the same step: it is not done, so it runs again
+        call("set_alarm", time="07:00"), "Alarm set for 7.",
         verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
-    r = agent.run("Order a margherita pizza from Pizza Palace to my office")
+    r = agent.run("Set an alarm for 7am tomorrow")
     assert not model.replies and r.error is None
-    assert [o["items"][0]["name"] for o in added(phone, before, "delivery")] == ["Margherita pizza"]
+    assert [a["time"] for a in added(phone, before, "clock.alarms")] == ["06:00", "07:00"]
     second_plan = model.calls[4]["messages"][-1].content
     assert "Already done" not in second_plan  # the step the critic named is not shown as done
-    assert "Not done yet: Order a margherita pizza from Pizza Palace to my office." in second_plan
+    assert "Not done yet: Set an alarm for 7am tomorrow." in second_plan
 
 
 def test_the_critic_picks_its_proof_from_the_changes_and_lookups_and_says_what_it_found(registry, index):
@@ -784,3 +784,35 @@ def test_its_condition_did_not_hold_is_a_proof_when_a_settled_condition_did_not_
     r = agent.run(request)
     assert not model.replies and r.error is None and len(model.calls) == 5  # no second attempt
     assert added(phone, before, "reminders") == []
+
+
+def test_a_filled_cart_that_was_never_ordered_goes_back_without_asking_a_model(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Order a margherita pizza from Pizza Palace"),
+        call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",  # only the cart
+        plan("Place the food order"),  # no verdict: add_to_food_cart is finished_by place_food_order
+        call("place_food_order", address="work"), "Ordered for real.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    r = agent.run("Order a margherita pizza from Pizza Palace to my office")
+    assert not model.replies and r.error is None
+    assert [o["items"][0]["name"] for o in added(phone, before, "delivery")] == ["Margherita pizza"]
+    second_plan = model.calls[3]
+    assert second_plan["tool_choice"] == "make_plan"
+    assert ("Started, not finished: add_to_food_cart(item='Margherita pizza', store='Pizza Palace') was not "
+            "followed by place_food_order.") in second_plan["messages"][-1].content
+
+
+def test_a_cart_the_request_asks_for_is_finished_work(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Add a margherita pizza from Pizza Palace to my cart"),
+        call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "In the cart.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    r = agent.run("Add a margherita pizza from Pizza Palace to my cart")
+    assert not model.replies and r.error is None and model.calls[-1]["tool_choice"] == "verdict"

@@ -160,3 +160,27 @@ def test_scopes_are_kept_and_checked():
     for bad in ("payments.send", ["payments"], ["a.b.c"], [""]):
         with pytest.raises(ToolDefinitionError, match="scope"):
             tool(pay.fn, app="bank", scopes=bad)
+
+
+def test_finished_by_names_the_capability_that_completes_a_tool_and_travels_in_openai_metadata():
+    from agentkit.tools.openai_format import export_openai_tools, import_openai_tools
+
+    @tool(app="shop", changes_state=True, finished_by="checkout")
+    def add_to_cart(item: str) -> str:
+        """Add an item to the cart.
+
+        Args:
+            item: What to add.
+        """
+        return item
+
+    assert add_to_cart.finished_by == "checkout" and put.finished_by is None
+    (d,) = export_openai_tools([add_to_cart], metadata=True)
+    assert d["function"]["x-agentkit"]["finished_by"] == "checkout"
+    (again,) = import_openai_tools([d], lambda name, args: None)
+    assert again.finished_by == "checkout"
+    for bad in ("check out!", 3, ""):
+        with pytest.raises(ToolDefinitionError, match="finished_by"):
+            tool(add_to_cart.fn, app="shop", finished_by=bad)
+    with pytest.raises(ToolDefinitionError, match="finished_by"):
+        import_openai_tools([{**d["function"], "x-agentkit": {"finished_by": ["checkout"]}}], lambda n, a: None)

@@ -28,10 +28,10 @@ from agentkit.tools.registry import Tool
 __all__ = ["METADATA_KEY", "export_openai_tools", "import_openai_tools"]
 
 METADATA_KEY = "x-agentkit"
-"""Key of agentkit's metadata (app, examples, changes_state, sensitive, scopes) in a definition."""
+"""Key of agentkit's metadata (app, examples, changes_state, sensitive, scopes, finished_by) in a definition."""
 
 _FUNCTION_KEYS = frozenset({"name", "description", "parameters", "strict", METADATA_KEY})
-_METADATA_FIELDS = ("app", "examples", "changes_state", "sensitive", "scopes")
+_METADATA_FIELDS = ("app", "examples", "changes_state", "sensitive", "scopes", "finished_by")
 _NO_PARAMETERS = {"type": "object", "properties": {}}
 
 
@@ -134,6 +134,8 @@ def export_openai_tools(tools: Iterable[Tool], *, metadata: bool = False) -> lis
         if metadata:
             function[METADATA_KEY] = {"app": t.app, "examples": list(t.examples), "changes_state": t.changes_state,
                                       "sensitive": t.sensitive, "scopes": list(t.scopes)}
+            if t.finished_by:
+                function[METADATA_KEY]["finished_by"] = t.finished_by
         out.append({"type": "function", "function": function})
     return out
 

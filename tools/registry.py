@@ -88,6 +88,11 @@ class Tool:
     """Parameter names filled by the runtime, hidden from the model."""
     scopes: tuple[str, ...] = ()
     """Permissions the capability needs (``contacts.read``, ``messages.send``, ...)."""
+    finished_by: str | None = None
+    """The capability that completes what this one starts (``place_food_order`` for
+    ``add_to_food_cart``): a turn that calls this one and never that one after it has left
+    its work unfinished, unless the request names what this one fills (its name's last word,
+    "cart"). The plan critic sends such a turn back."""
     args_model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     """Pydantic model used to validate arguments (tools made with ``@tool``)."""
     validator: Callable[[Mapping[str, Any]], dict] | None = field(default=None, repr=False)
@@ -109,6 +114,7 @@ class Tool:
         changes_state: bool = False,
         sensitive: bool = False,
         scopes: Iterable[str] = (),
+        finished_by: str | None = None,
     ) -> Tool:
         """A tool described by a JSON schema instead of type hints (OpenAI or MCP definitions).
 
@@ -126,6 +132,7 @@ class Tool:
             changes_state: Whether the tool changes device state.
             sensitive: Whether the action needs extra care (money, privacy, others).
             scopes: Permissions it needs, as ``area.action`` strings.
+            finished_by: The capability that completes what this one starts (see :attr:`finished_by`).
 
         Returns:
             The :class:`Tool`.
@@ -163,6 +170,7 @@ class Tool:
             changes_state=changes_state,
             sensitive=sensitive,
             scopes=_check_scopes(scopes, where),
+            finished_by=_check_finished_by(finished_by, where),
             validator=schema_validator(name, schema),
         )
 
@@ -294,7 +302,7 @@ def _inline_refs(schema: dict) -> dict:
 
 def _build(fn: Callable[..., Any], *, name: str | None, app: str, examples: Iterable[str],
            changes_state: bool, sensitive: bool, description: str | None,
-           scopes: Iterable[str] = ()) -> Tool:
+           scopes: Iterable[str] = (), finished_by: str | None = None) -> Tool:
     tool_name = name or fn.__name__
     where = f"tool {tool_name!r} ({getattr(fn, '__module__', '?')})"
     if not _NAME_RE.match(tool_name):
@@ -353,6 +361,7 @@ def _build(fn: Callable[..., Any], *, name: str | None, app: str, examples: Iter
         sensitive=sensitive,
         injected=tuple(injected),
         scopes=_check_scopes(scopes, where),
+        finished_by=_check_finished_by(finished_by, where),
         args_model=args_model,
     )
 
@@ -370,6 +379,12 @@ def _check_scopes(scopes: Iterable[str], where: str) -> tuple[str, ...]:
     return out
 
 
+def _check_finished_by(name: Any, where: str) -> str | None:
+    if name is not None and (not isinstance(name, str) or not _NAME_RE.match(name)):
+        raise ToolDefinitionError(f"{where}: 'finished_by' must be a tool name, got {name!r}")
+    return name
+
+
 def tool(
     fn: Callable[..., Any] | None = None,
     *,
@@ -380,6 +395,7 @@ def tool(
     changes_state: bool = False,
     sensitive: bool = False,
     scopes: Iterable[str] = (),
+    finished_by: str | None = None,
 ) -> Any:
     """Declare a function as a tool.
 
@@ -392,6 +408,8 @@ def tool(
         changes_state: Whether the tool changes device state.
         sensitive: Whether the action needs extra care (money, privacy, others).
         scopes: Permissions it needs, as ``area.action`` strings (``payments.send``).
+        finished_by: The capability that completes what this one starts (``place_food_order``
+            for a cart); see :attr:`Tool.finished_by`.
 
     Returns:
         A :class:`Tool` (or a decorator that makes one).
@@ -402,7 +420,7 @@ def tool(
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return _build(f, name=name, app=app, examples=examples, changes_state=changes_state,
-                      sensitive=sensitive, description=description, scopes=scopes)
+                      sensitive=sensitive, description=description, scopes=scopes, finished_by=finished_by)
 
     return wrap(fn) if fn is not None else wrap
 

@@ -106,7 +106,7 @@ def _dishes(menu: list[dict], item: str) -> list[dict]:
         raise ToolExecutionError(f"{str(error).rstrip('.')}. Nothing was added.", choices=error.choices) from error
 
 
-@tool(app="delivery", changes_state=True, scopes=["delivery.write"], examples=[
+@tool(app="delivery", changes_state=True, scopes=["delivery.write"], finished_by="place_food_order", examples=[
     "Add a beef pho to my cart",
     "Put two margherita pizzas in the delivery cart",
     "Add fries from Burger Barn",

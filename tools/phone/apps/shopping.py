@@ -67,7 +67,7 @@ def search_products(phone: Injected[Phone], query: str, max_price: float | None 
     return sorted(hits, key=lambda p: (p["price"], p["name"]))
 
 
-@tool(app="shopping", changes_state=True, scopes=["shopping.write"], examples=[
+@tool(app="shopping", changes_state=True, scopes=["shopping.write"], finished_by="checkout_shopping_cart", examples=[
     "Add the wool scarf to my cart",
     "Put two phone cases in my shopping cart",
     "Add the Italian cookbook to the basket",
