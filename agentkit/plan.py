@@ -466,9 +466,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             user = (f"Request: {state['request']}\nActions taken:\n" + ("\n".join(lines) or "(none)")
                     + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes) or "(none)"))
             args, usage = ask(critic_model, _verdict_tool(_evidence(turn, changes, registry)), CRITIC_PROMPT, user)
-            settled = [r["holds"] for r in results.values() if isinstance(r.get("holds"), bool)]
-            unsettled = bool(_CONDITION.search(state["request"])) and not settled
-            missing = _unmet(args, skip_ok=unsettled or not all(settled))
+            missing = _unmet(args)
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding})
         if not finding or state.get("refines", 0) >= workflow.max_refines:
@@ -535,21 +533,16 @@ def _branch_rules(text: str, decision: dict, prior: bool | None) -> dict:
     return {**decision, "holds": holds, "action": (action or text) if holds else ""}
 
 
-def _unmet(verdict: dict, *, skip_ok: bool = True) -> list[str]:
+def _unmet(verdict: dict) -> list[str]:
     """The things the critic's per-item checks find not done (none when the verdict is unusable:
     a critic that cannot be read does not send a finished turn round again). A thing listed more
     than once is not done only if no listing of it cites a proof: a small critic repeats the whole
-    request as one item, once per change, and ends with "nothing shows it".
-
-    ``skip_ok`` False: the turn gives no condition that did not hold (the request has none, or
-    every one the plan settled held), so "its condition did not hold" is no proof either: a small
-    critic picks it for an unfinished purchase whose "if out of stock" the plan found to hold."""
+    request as one item, once per change, and ends with "nothing shows it"."""
     picks: dict[str, list] = {}
     for c in verdict.get("checks") or []:
         if isinstance(c, dict) and isinstance(c.get("asked"), str) and c["asked"].strip():
             picks.setdefault(c["asked"].strip().rstrip("."), []).append(c.get("shown_by"))
-    unproven = {_NOTHING} if skip_ok else {_NOTHING, _SKIPPED}
-    return [asked for asked, shown in picks.items() if all(p in unproven for p in shown)]
+    return [asked for asked, shown in picks.items() if all(p == _NOTHING for p in shown)]
 
 
 def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str) -> list[str]:

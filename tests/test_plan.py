@@ -741,51 +741,6 @@ def test_a_critique_covers_a_step_only_with_its_names_and_numbers():
     assert not _covers("Order the pizza", "Order a margherita pizza from Pizza Palace")  # most words missing
 
 
-def _skipped(asked):
-    return call("verdict", checks=[{"asked": asked, "shown_by": "nothing needed: its condition did not hold"}])
-
-
-def test_its_condition_did_not_hold_is_no_proof_when_every_settled_condition_held(registry, index):
-    from agentkit.plan import _unmet
-
-    skip = {"checks": [{"asked": "Buy the backpack", "shown_by": "nothing needed: its condition did not hold"}]}
-    assert _unmet(skip) == [] and _unmet(skip, skip_ok=False) == ["Buy the backpack"]
-    phone = Phone()  # Paris tomorrow: rain
-    before = phone.state()
-    request = "Check the weather in Paris tomorrow, and if it's going to rain, remind me to pack an umbrella."
-    model = ScriptedChatModel(replies=[
-        plan("Check the weather in Paris tomorrow", "If it will rain, remind me to pack an umbrella"),
-        call("get_weather", city="Paris", date="tomorrow"), "Rain in Paris tomorrow.",
-        call("decide", condition="it will rain", found="rain", holds=True, action="Remind me to pack an umbrella"),
-        call("create_reminder", title="Umbrella?"), "Done.",  # not what was asked
-        _skipped(request),  # the critic says the condition did not hold: the plan found that it did
-        plan("Remind me to pack an umbrella"),
-        call("create_reminder", title="Pack an umbrella"), "Reminder set.",
-        verdict_done(),
-    ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
-    r = agent.run(request)
-    assert not model.replies and r.error is None
-    assert [x["title"] for x in added(phone, before, "reminders")] == ["Umbrella?", "Pack an umbrella"]
-    assert "Not done yet: " + request[:-1] in model.calls[7]["messages"][-1].content
-
-
-def test_its_condition_did_not_hold_is_a_proof_when_a_settled_condition_did_not_hold(registry, index):
-    phone = Phone()
-    before = phone.state()
-    request = "Check the weather in Paris tomorrow, and if it's going to snow, remind me to pack boots."
-    model = ScriptedChatModel(replies=[
-        plan("Check the weather in Paris tomorrow", "If it will snow, remind me to pack boots"),
-        call("get_weather", city="Paris", date="tomorrow"), "Rain in Paris tomorrow.",
-        call("decide", condition="it will snow", found="rain, not snow", holds=False, action=""),
-        _skipped(request),
-    ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine")
-    r = agent.run(request)
-    assert not model.replies and r.error is None and len(model.calls) == 5  # no second attempt
-    assert added(phone, before, "reminders") == []
-
-
 def test_a_filled_cart_that_was_never_ordered_goes_back_without_asking_a_model(registry, index):
     phone = Phone()
     before = phone.state()
