@@ -457,7 +457,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         elif idle:  # the device says so: no need to ask a model
             finding = "Nothing on the phone changed for: " + "; ".join(idle) + ". Do it with the function that does it."
         elif unfinished:  # so do the tools: a filled cart is not an order (a small critic cites it as one)
-            finding = "Started, not finished: " + "; ".join(unfinished) + "."
+            finding = "Started, not finished: " + "; ".join(line for line, _ in unfinished) + "."
         else:
             lines = [f"- {m.name}({_short(m.artifact)}) -> {'ok' if m.status == 'success' else 'FAILED'}: "
                      f"{str(m.content)[:160]}" for m in turn if isinstance(m, ToolMessage)]
@@ -471,6 +471,15 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding})
         if not finding or state.get("refines", 0) >= workflow.max_refines:
             return {"overhead": usage, "retry": False}
+        if unfinished and not (failed or idle):
+            # the fix is known, so no planner: a step per finishing tool, its first call forced to it (a small
+            # planner told "not finished" plans the same steps again, and those are dropped as done)
+            first = max(s["id"] for s in state["plan"]) + 1
+            todo = list(dict.fromkeys(then for _, then in unfinished))
+            steps = [{"id": first + i, "text": re.split(r"[,;]", registry.get(then).description)[0].strip(),
+                      "depends_on": [], "tool": then} for i, then in enumerate(todo)]
+            return {"plan": state["plan"] + steps, "reflections": [finding], "overhead": usage, "retry": False,
+                    "refines": state.get("refines", 0) + 1}
         # failed steps are set aside (their calls stay in the history); the planner starts from what was done
         # and so is a step the critic names as not done: listed as done, the planner would not plan it again
         named = {str(s["id"]) for s in state["plan"] if any(_covers(item, s["text"]) for item in missing)}
@@ -480,7 +489,9 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 "replans": 0, "results": dropped, "retry": True}
 
     def after_critic(state: PlanState) -> str:
-        return "planner" if state.get("retry") else "finish"
+        if state.get("retry"):
+            return "planner"
+        return "dispatch" if ready(state) else "finish"
 
     def finish(state: PlanState) -> dict:
         results = state.get("results") or {}
@@ -505,7 +516,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     targets = ["execute", "replan", "finish"]
     if workflow.refine:
         graph.add_node("critic", critic)
-        graph.add_conditional_edges("critic", after_critic, ["planner", "finish"])
+        graph.add_conditional_edges("critic", after_critic, ["planner", "dispatch", "finish"])
         targets.append("critic")
     # one routing point: parallel steps that finish together must not each dispatch the rest
     graph.add_node("dispatch", lambda state: {})
@@ -545,10 +556,11 @@ def _unmet(verdict: dict) -> list[str]:
     return [asked for asked, shown in picks.items() if all(p == _NOTHING for p in shown)]
 
 
-def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str) -> list[str]:
-    """Work the turn started and left: a successful call of a tool with ``finished_by`` and no call of
-    that tool after it (a denied or failed one counts: it is the user's or another finding's to judge),
-    unless the request names what the tool fills (its name's last word: "add it to my cart")."""
+def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str) -> list[tuple[str, str]]:
+    """Work the turn started and left, as ``(what was done, the tool that finishes it)``: a successful call
+    of a tool with ``finished_by`` and no call of that tool after it (a denied or failed one counts: it is
+    the user's or another finding's to judge), unless the request names what the tool fills (its name's
+    last word: "add it to my cart")."""
     out = []
     for i, m in enumerate(messages):
         if not (isinstance(m, ToolMessage) and m.status == "success" and m.name in registry):
@@ -556,7 +568,7 @@ def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str
         then = registry.get(m.name).finished_by
         if then and m.name.rsplit("_", 1)[-1].lower() not in _words(request) \
                 and not any(isinstance(n, ToolMessage) and n.name == then for n in messages[i + 1:]):
-            out.append(f"{m.name}({_short(m.artifact)}) was not followed by {then}")
+            out.append((f"{m.name}({_short(m.artifact)}) was not followed by {then}", then))
     return list(dict.fromkeys(out))
 
 

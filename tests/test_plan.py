@@ -741,24 +741,31 @@ def test_a_critique_covers_a_step_only_with_its_names_and_numbers():
     assert not _covers("Order the pizza", "Order a margherita pizza from Pizza Palace")  # most words missing
 
 
-def test_a_filled_cart_that_was_never_ordered_goes_back_without_asking_a_model(registry, index):
+def test_a_filled_cart_that_was_never_ordered_is_finished_by_its_order_without_asking_a_model(registry, index):
     phone = Phone()
     before = phone.state()
     model = ScriptedChatModel(replies=[
         plan("Order a margherita pizza from Pizza Palace"),
         call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",  # only the cart
-        plan("Place the food order"),  # no verdict: add_to_food_cart is finished_by place_food_order
+        # no verdict, no planner: add_to_food_cart is finished_by place_food_order, so that is the next step
         call("place_food_order", address="work"), "Ordered for real.",
         verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
-    r = agent.run("Order a margherita pizza from Pizza Palace to my office")
+    events = list(agent.stream("Order a margherita pizza from Pizza Palace to my office"))
+    r = events[-1].data["result"]
     assert not model.replies and r.error is None
     assert [o["items"][0]["name"] for o in added(phone, before, "delivery")] == ["Margherita pizza"]
-    second_plan = model.calls[3]
-    assert second_plan["tool_choice"] == "make_plan"
-    assert ("Started, not finished: add_to_food_cart(item='Margherita pizza', store='Pizza Palace') was not "
-            "followed by place_food_order.") in second_plan["messages"][-1].content
+    finish = model.calls[3]
+    assert finish["tool_choice"] == "place_food_order"  # the step's first call is forced to the finishing tool
+    assert finish["messages"][-1].content == "Order the dishes in the food cart"
+    assert [e.data.get("text") for e in events if e.kind == "step" and "text" in e.data][-1] == \
+        "Order the dishes in the food cart"
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["refines"] == 1 and state["reflections"] == [
+        "Started, not finished: add_to_food_cart(item='Margherita pizza', store='Pizza Palace') was not "
+        "followed by place_food_order."]
+    assert r.answer.startswith("Ordered. Ordered for real.")
 
 
 def test_a_cart_the_request_asks_for_is_finished_work(registry, index):
