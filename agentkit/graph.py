@@ -197,8 +197,10 @@ def _inline(value: Any) -> str:
 
 
 def _clean_answer(text: str) -> str:
-    """A final answer without echoed template markup."""
-    return re.sub(r"</?tool_(?:response|call)>", "", text).strip()
+    """A final answer without echoed template markup: the prompt's ``<tools>`` block (function
+    definitions a small model sometimes copies out) goes whole, stray tags go."""
+    text = re.sub(r"<tools>.*?</tools>", "", text, flags=re.DOTALL)
+    return re.sub(r"</?(?:tool_response|tool_call|tools)>", "", text).strip()
 
 
 def missing_scopes(tool: Any, granted: frozenset[str] | None) -> list[str]:
@@ -446,7 +448,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     text = f"I could not do that. {last.content}"
                 retry = retry.model_copy(update={"content": text, "tool_calls": [], "invalid_tool_calls": []})
             reply = _merge_usage(retry, reply)
-        if not reply.tool_calls and isinstance(reply.content, str) and "<tool_" in reply.content:
+        if not reply.tool_calls and isinstance(reply.content, str) and "<tool" in reply.content:
             reply = reply.model_copy(update={"content": _clean_answer(reply.content)})
         update: dict = {"messages": [reply], "llm_calls": calls,
                         "turn_llm_calls": state.get("turn_llm_calls", 0) + calls}

@@ -312,6 +312,9 @@ def test_echoed_template_markup_is_removed_from_answers(registry, index):
     phone = Phone()
     model, agent = make([call("get_time"), "<tool_response>\nIt is 09:00.\n</tool_response>"], registry, index, phone)
     assert agent.run("what time is it?").answer == "It is 09:00."
+    echo = '<tools>\n{"type": "function", "function": {"name": "get_time"}}\n</tools>\nIt is 09:00.</tools>'
+    model, agent = make([call("get_time"), echo], registry, index, phone)
+    assert agent.run("what time is it?").answer == "It is 09:00."
 
 
 def test_a_clearly_best_tool_is_called_by_name_on_the_first_step(registry, index):
