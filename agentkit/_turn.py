@@ -58,7 +58,7 @@ def answer_with_overhead(text: str, over: dict) -> AIMessage:
 def state_changes(messages: list[AnyMessage], registry: ToolRegistry) -> list[ToolMessage]:
     """The successful calls among ``messages`` that changed state (what a later loop must not redo)."""
     return [m for m in messages if isinstance(m, ToolMessage) and m.status == "success"
-            and m.name in registry and registry.get(m.name).changes_state]
+            and registry.changes_state(m.name)]
 
 
 def this_turn(messages: list[AnyMessage]) -> list[AnyMessage]:

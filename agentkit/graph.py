@@ -150,7 +150,7 @@ def _is_reminder(m: Any) -> bool:
 def expects_change(offered: list[str], registry: ToolRegistry) -> bool:
     """Whether a request whose retrieved tools are ``offered`` (best first) is one that changes
     something: one of its two best tools does (an order's best match is often the store search)."""
-    return any(n in registry and registry.get(n).changes_state for n in offered[:2])
+    return any(registry.changes_state(n) for n in offered[:2])
 
 
 def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
@@ -326,8 +326,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         A ``StateGraph`` to compile with a checkpointer of your choice.
     """
 
-    def _changes_state(name: str) -> bool:
-        return name in registry and registry.get(name).changes_state
+    _changes_state = registry.changes_state
 
     def _last_results(state: AgentState) -> list[ToolMessage]:
         """The tool results that end the conversation (the latest batch), if it ends with some."""

@@ -588,7 +588,7 @@ def _evidence(messages: list[AnyMessage], changes: list[str], registry: ToolRegi
     cited = [c.split(":", 1)[0] for c in changes]
     for m in messages:
         if isinstance(m, ToolMessage) and m.status == "success" and m.name in registry \
-                and not registry.get(m.name).changes_state:
+                and not registry.changes_state(m.name):
             cited.append(f"found by {m.name}")
     return list(dict.fromkeys(cited))
 

@@ -184,3 +184,9 @@ def test_finished_by_names_the_capability_that_completes_a_tool_and_travels_in_o
             tool(add_to_cart.fn, app="shop", finished_by=bad)
     with pytest.raises(ToolDefinitionError, match="finished_by"):
         import_openai_tools([{**d["function"], "x-agentkit": {"finished_by": ["checkout"]}}], lambda n, a: None)
+
+
+def test_the_registry_says_whether_a_name_changes_state():
+    reg = ToolRegistry([put])
+    assert reg.changes_state("put") is True
+    assert reg.changes_state("nope") is False and reg.changes_state(None) is False and reg.changes_state(["put"]) is False

@@ -474,6 +474,11 @@ class ToolRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._tools
 
+    def changes_state(self, name: object) -> bool:
+        """Whether ``name`` is a registered tool that changes the device's state (False if unknown)."""
+        t = self._tools.get(name) if isinstance(name, str) else None
+        return t is not None and t.changes_state
+
     def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
 
