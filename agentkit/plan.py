@@ -560,13 +560,13 @@ def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str
     """Work the turn started and left, as ``(what was done, the tool that finishes it)``: a successful call
     of a tool with ``finished_by`` and no call of that tool after it (a denied or failed one counts: it is
     the user's or another finding's to judge), unless the request names what the tool fills (its name's
-    last word: "add it to my cart")."""
+    last word: "add it to my cart"). A ``finished_by`` that names no registered tool is ignored."""
     out = []
     for i, m in enumerate(messages):
         if not (isinstance(m, ToolMessage) and m.status == "success" and m.name in registry):
             continue
         then = registry.get(m.name).finished_by
-        if then and m.name.rsplit("_", 1)[-1].lower() not in _words(request) \
+        if then in registry and m.name.rsplit("_", 1)[-1].lower() not in _words(request) \
                 and not any(isinstance(n, ToolMessage) and n.name == then for n in messages[i + 1:]):
             out.append((f"{m.name}({_short(m.artifact)}) was not followed by {then}", then))
     return list(dict.fromkeys(out))

@@ -92,7 +92,7 @@ class Tool:
     """The capability that completes what this one starts (``place_food_order`` for
     ``add_to_food_cart``): a turn that calls this one and never that one after it has left
     its work unfinished, unless the request names what this one fills (its name's last word,
-    "cart"). The plan critic sends such a turn back."""
+    "cart"). The plan critic then adds a step that calls it."""
     args_model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     """Pydantic model used to validate arguments (tools made with ``@tool``)."""
     validator: Callable[[Mapping[str, Any]], dict] | None = field(default=None, repr=False)
