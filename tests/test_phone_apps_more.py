@@ -470,6 +470,10 @@ def test_several_dishes_in_one_call(phone):
     call(phone, "clear_food_cart")
     fails(phone, "add_to_food_cart", "come from different stores", item="fries and a croissant")
     assert call(phone, "get_food_cart")["items"] == []
+    # a list whose whole text is near one dish is still a list: the fries are not added alone
+    fails(phone, "add_to_food_cart", "vanilla milkshake.*Nothing was added", item="fries, vanilla milkshake",
+          store="Burger Barn")
+    assert call(phone, "get_food_cart")["items"] == []
 
 
 def test_a_store_is_not_a_delivery_address(phone):

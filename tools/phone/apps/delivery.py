@@ -101,9 +101,14 @@ def _dishes(menu: list[dict], item: str) -> list[dict]:
     if error is None:
         return list({d["id"]: d for d in found}.values())
     try:
-        return [_find_dish(menu, item)]
+        dish = _find_dish(menu, item)
     except ToolExecutionError:
+        dish = None
+    # the whole text as one dish only if that dish's name holds every part ("Mac and cheese"): a near
+    # match would add the fries of "fries, vanilla milkshake" and drop the shake without a word
+    if dish is None or not all(norm(p) in norm(dish["name"]) for p in parts):
         raise ToolExecutionError(f"{str(error).rstrip('.')}. Nothing was added.", choices=error.choices) from error
+    return [dish]
 
 
 @tool(app="delivery", changes_state=True, scopes=["delivery.write"], finished_by="place_food_order", examples=[
