@@ -780,25 +780,16 @@ def test_a_cart_the_request_asks_for_is_finished_work(registry, index):
     assert not model.replies and r.error is None and model.calls[-1]["tool_choice"] == "verdict"
 
 
-def test_finished_by_naming_no_registered_tool_is_ignored():
+def test_finished_by_naming_no_registered_tool_is_ignored(registry):
     from langchain_core.messages import ToolMessage
 
     from agentkit.plan import _unfinished
-    from agentkit.tools import ToolRegistry, tool
+    from agentkit.tools import ToolRegistry
 
-    @tool(app="shop", changes_state=True, finished_by="checkout")
-    def add_to_cart(item: str) -> str:
-        """Add an item to the cart.
-
-        Args:
-            item: What to add.
-        """
-        return item
-
-    added_it = [ToolMessage("ok", tool_call_id="1", name="add_to_cart", artifact={"args": {"item": "tea"}})]
-    assert _unfinished(added_it, ToolRegistry([add_to_cart]), "Buy tea") == []
-    checkout = tool(lambda: "done", app="shop", name="checkout", description="Buy the cart.")
-    registry = ToolRegistry([add_to_cart, checkout])
-    assert _unfinished(added_it, registry, "Buy tea") == [
-        ("add_to_cart(item='tea') was not followed by checkout", "checkout")]
-    assert _unfinished(added_it, registry, "Put tea in my cart") == []
+    add, checkout = registry.get("add_to_shopping_cart"), registry.get("checkout_shopping_cart")
+    added_it = [ToolMessage("ok", tool_call_id="1", name=add.name, artifact={"args": {"product": "tea"}})]
+    assert _unfinished(added_it, ToolRegistry([add]), "Buy tea") == []
+    both = ToolRegistry([add, checkout])
+    assert _unfinished(added_it, both, "Buy tea") == [
+        ("add_to_shopping_cart(product='tea') was not followed by checkout_shopping_cart", "checkout_shopping_cart")]
+    assert _unfinished(added_it, both, "Put tea in my cart") == []
