@@ -77,6 +77,8 @@ class PlanState(TypedDict, total=False):
     """Device snapshot when the turn started (only when a critic will compare)."""
     retry: bool
     """The critic asked for another attempt."""
+    finishing: Annotated[list[str], _extend]
+    """The finishing tools the critic has added a step for this turn (once each)."""
     error: str | None
 
 
@@ -291,7 +293,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         """Start the turn afresh: the request, and nothing planned, done or learned yet."""
         update: dict = {"request": request_of(state["messages"]), "plan": [], "results": None, "reflections": None,
                         "overhead": None, "replans": 0, "refines": 0, "retry": False, "error": None, "before": None,
-                        "tools": []}
+                        "finishing": None, "tools": []}
         if workflow.plan_tools and len(registry) <= workflow.plan_tools:
             update["tools"] = registry.names()  # (the same list every turn: its prompt stays cached)
         elif workflow.plan_tools and config.retrieve is not None:
@@ -469,17 +471,19 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             missing = _unmet(args)
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding})
-        if not finding or state.get("refines", 0) >= workflow.max_refines:
-            return {"overhead": usage, "retry": False}
-        if unfinished and not (failed or idle):
+        todo = [then for then in dict.fromkeys(then for _, then in unfinished)
+                if then not in (state.get("finishing") or [])]
+        if unfinished and todo and not (failed or idle):
             # the fix is known, so no planner: a step per finishing tool, its first call forced to it (a small
-            # planner told "not finished" plans the same steps again, and those are dropped as done)
+            # planner told "not finished" plans the same steps again, and those are dropped as done). It asks
+            # no model and comes once per tool and turn, so it is no retry: max_refines does not bound it
             first = max(s["id"] for s in state["plan"]) + 1
-            todo = list(dict.fromkeys(then for _, then in unfinished))
             steps = [{"id": first + i, "text": re.split(r"[,;]", registry.get(then).description)[0].strip(),
                       "depends_on": [], "tool": then} for i, then in enumerate(todo)]
             return {"plan": state["plan"] + steps, "reflections": [finding], "overhead": usage, "retry": False,
-                    "refines": state.get("refines", 0) + 1}
+                    "refines": state.get("refines", 0) + 1, "finishing": todo}
+        if not finding or state.get("refines", 0) >= workflow.max_refines:
+            return {"overhead": usage, "retry": False}
         # failed steps are set aside (their calls stay in the history); the planner starts from what was done
         # and so is a step the critic names as not done: listed as done, the planner would not plan it again
         named = {str(s["id"]) for s in state["plan"] if any(_covers(item, s["text"]) for item in missing)}

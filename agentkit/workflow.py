@@ -66,7 +66,8 @@ class Workflow:
     refine: bool = False
     """Add a critic that checks the outcome (results and device changes) and retries with its critique."""
     max_refines: int = 1
-    """Most retries the critic may ask for."""
+    """Most retries the critic may ask for. A step that finishes started work (the order of a filled
+    cart, see ``Tool.finished_by``) is no retry: it asks no model and comes once per tool and turn."""
     max_replans: int = 2
     """Most times a failed step may trigger a new plan."""
     max_plan_steps: int = 6

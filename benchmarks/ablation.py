@@ -8,10 +8,11 @@ median seconds per task, each also as a ratio to plain ReAct in the same run.
 Reports go to ``runs/ablation/<workflow>/report.json``.
 
 Usage: python benchmarks/ablation.py [--workflows react,plan,plan+refine,supervisor,swarm,plan-tools]
-       [--every N] [--suite multi-app] [--model NAME]
+       [--every N] [--offset I] [--suite multi-app] [--model NAME]
 
-``--every N`` keeps every N-th task (ids in suite order, starting with the first), a
-fixed subset for a quicker comparison; the table says how many tasks ran.
+``--every N`` keeps every N-th task (ids in suite order, starting with the first, or with
+the task at index ``--offset``), a fixed subset for a quicker comparison; the table says
+which tasks ran. ``--every 4 --offset 1`` is a second subset, disjoint from ``--every 4``.
 """
 
 from __future__ import annotations
@@ -46,13 +47,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workflows", default=",".join(WORKFLOWS), help="comma-separated, first is the baseline")
     ap.add_argument("--every", type=int, default=1, help="keep every N-th task")
+    ap.add_argument("--offset", type=int, default=0, help="index of the first task kept (with --every)")
     ap.add_argument("--suite", default="multi-app")
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--out", default="runs/ablation")
     args = ap.parse_args()
 
     suite = load_suite(args.suite)
-    tasks = suite.tasks[:: args.every]
+    if args.every < 1 or not 0 <= args.offset < args.every:
+        ap.error("--every must be >= 1 and 0 <= --offset < --every")
+    tasks = suite.tasks[args.offset:: args.every]
     suite = Suite(name=suite.name, description=suite.description, tasks=tasks)
     registry = load_registry()
     index = ToolIndex(registry, default_embedder(), default_apps=APPS)
@@ -66,7 +70,7 @@ def main() -> None:
 
         t0 = time.perf_counter()
         report = run_suite(suite, solve, out_dir=Path(args.out) / workflow.replace("+", "-"), model=args.model,
-                           metadata={"workflow": workflow, "every": args.every}, progress=True)
+                           metadata={"workflow": workflow, "every": args.every, "offset": args.offset}, progress=True)
         runs = report.tasks
         rows.append({
             "workflow": workflow, "n": len(runs), "passed": sum(r.passed for r in runs),
@@ -76,7 +80,8 @@ def main() -> None:
             "median_s": statistics.median(r.seconds for r in runs), "wall_s": time.perf_counter() - t0,
         })
         print(f"{workflow}: {rows[-1]['passed']}/{len(runs)} passed, wall {rows[-1]['wall_s']:.0f} s", flush=True)
-        table(rows, f"{args.suite}: {len(tasks)} tasks (every {args.every}), model {args.model}")
+        table(rows, f"{args.suite}: {len(tasks)} tasks (every {args.every}, from index {args.offset}), "
+                    f"model {args.model}")
 
 
 def table(rows: list[dict], title: str) -> None:

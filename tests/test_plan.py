@@ -768,6 +768,26 @@ def test_a_filled_cart_that_was_never_ordered_is_finished_by_its_order_without_a
     assert r.answer.startswith("Ordered. Ordered for real.")
 
 
+def test_started_work_is_finished_even_with_no_retries_left_and_only_once_per_tool(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Order a margherita pizza from Pizza Palace"),
+        call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",
+        call("place_food_order", address="work"),  # the finishing step, though max_refines is 0
+        call("add_to_food_cart", item="Garlic knots", store="Pizza Palace"), "Ordered, and knots in the cart.",
+        # the knots were never ordered, but the finishing step has had its turn: no second one, no retry
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, confirm=False,
+                         workflow=Workflow(kind="plan", refine=True, max_refines=0))
+    r = agent.run("Order a margherita pizza from Pizza Palace to my office")
+    assert not model.replies and r.error is None
+    assert [o["items"][0]["name"] for o in added(phone, before, "delivery")] == ["Margherita pizza"]
+    assert [c["name"] for c in r.tool_calls] == ["add_to_food_cart", "place_food_order", "add_to_food_cart"]
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["finishing"] == ["place_food_order"] and state["refines"] == 1
+
+
 def test_a_cart_the_request_asks_for_is_finished_work(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
