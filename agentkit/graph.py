@@ -326,8 +326,6 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         A ``StateGraph`` to compile with a checkpointer of your choice.
     """
 
-    _changes_state = registry.changes_state
-
     def _last_results(state: AgentState) -> list[ToolMessage]:
         """The tool results that end the conversation (the latest batch), if it ends with some."""
         batch = []
@@ -387,7 +385,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             must_call = True
         _, request = _last_user_text(state["messages"])
         batch = _last_results(state)
-        if config.answer_hint and batch and all(m.status == "success" and not _changes_state(m.name or "")
+        if config.answer_hint and batch and all(m.status == "success" and not registry.changes_state(m.name)
                                                  for m in batch):
             # (after a state change the same hint made the model parrot it or act again: measured, dropped)
             messages.append(HumanMessage(
@@ -413,7 +411,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                          if c["name"] in registry else c for c in reply.tool_calls]
                 if fixed != reply.tool_calls:
                     reply = reply.model_copy(update={"tool_calls": fixed})
-            return reply, [_find_repeat(c["name"], c["args"], made, exact=not _changes_state(c["name"]))
+            return reply, [_find_repeat(c["name"], c["args"], made, exact=not registry.changes_state(c["name"]))
                            for c in reply.tool_calls]
 
         reply, repeats = ask(messages)
@@ -481,7 +479,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if any(_is_reminder(m) for m in own):
             return False  # reminded once already: the answer stands
         calls = _calls_in(own)
-        if any(m.status == "success" and _changes_state(m.name or "") for m in calls):
+        if any(m.status == "success" and registry.changes_state(m.name) for m in calls):
             return False
         # a refusal, a denial, a blocked repeat or a failure the model is explaining is an answer, not a
         # claim; a failure it has moved on from (a lookup succeeded after it) is not what it explains
@@ -511,8 +509,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     tool_call_id=call["id"], name=call["name"], status="error", artifact={**key, "declined": True}))
                 continue
             earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
-                if _changes_state(call["name"]) else None
-            if earlier is None and config.one_change_per_record and _changes_state(call["name"]):
+                if registry.changes_state(call["name"]) else None
+            if earlier is None and config.one_change_per_record and registry.changes_state(call["name"]):
                 # this loop's own changes only: an earlier plan step that renamed a file does not
                 # stop this step from moving it (exact repeats of earlier steps are still caught above)
                 own = made[n_earlier:]

@@ -473,7 +473,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding})
         todo = [then for then in dict.fromkeys(then for _, then in unfinished)
                 if then not in (state.get("finishing") or [])]
-        if unfinished and todo and not (failed or idle):
+        if todo and not (failed or idle):
             # the fix is known, so no planner: a step per finishing tool, its first call forced to it (a small
             # planner told "not finished" plans the same steps again, and those are dropped as done). It asks
             # no model and comes once per tool and turn, so it is no retry: max_refines does not bound it
