@@ -399,15 +399,20 @@ def create_agent(
         ctx.setdefault("phone", device)
     retrieve = None
     if len(registry) > top_k:
+        from agentkit.tools.retrieval import ToolIndex, apps_named
+
         if index is None:
             from agentkit.embeddings import default_embedder
             from agentkit.tools.phone import APPS
-            from agentkit.tools.retrieval import ToolIndex
 
             index = ToolIndex(registry, embedder or default_embedder(), default_apps=APPS)
 
+        vocabulary = getattr(device, "vocabulary", None)
+
         def retrieve(query: str, k: int) -> list[tuple[str, float]]:
-            return [(hit.tool.name, hit.score) for hit in index.search(query, k)]
+            named = apps_named(query, vocabulary()) if callable(vocabulary) else ()
+            hits = index.search(query, k, named_apps=named) if named else index.search(query, k)
+            return [(hit.tool.name, hit.score) for hit in hits]
 
     config = AgentConfig(
         scopes=_scopes(scopes),

@@ -236,6 +236,11 @@ def _turn_calls(state: AgentState) -> list[ToolMessage]:
     return [*_calls_in(state.get("earlier") or []), *_calls_in(state["messages"][state.get("turn_start", 0):])]
 
 
+def _own_calls(state: AgentState) -> list[ToolMessage]:
+    """Tool messages of this loop's own calls (a plan step's, or a whole ReAct turn's)."""
+    return _calls_in(state["messages"][state.get("turn_start", 0):])
+
+
 def _calls_in(messages: list) -> list[ToolMessage]:
     return [m for m in messages if isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "name" in m.artifact]
 
@@ -288,6 +293,16 @@ def _named_choice(choices: tuple[str, ...], said: str) -> str | None:
     named = [c for c in dict.fromkeys(choices)
              if (words := " ".join(re.findall(r"\w+", c.lower()))) and f" {words} " in f" {text} "]
     return named[0] if len(named) == 1 else None
+
+
+def _did(name: str, made: list[ToolMessage], registry: ToolRegistry) -> bool:
+    """Whether ``made`` holds a successful state change by tool ``name``."""
+    return registry.changes_state(name) and any(m.status == "success" and m.artifact["name"] == name for m in made)
+
+
+def _declined(name: str, made: list[ToolMessage]) -> bool:
+    """Whether the user declined a call of tool ``name`` among ``made``."""
+    return any(m.artifact["name"] == name and m.artifact.get("declined") for m in made)
 
 
 def retryable(m: ToolMessage) -> bool:
@@ -393,7 +408,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 "(or call another function if the result is not enough).", name=FEEDBACK_NAME))
         choice = "required" if must_call else None
         if (must_call and config.sole_tool_margin is not None and state.get("turn_llm_calls", 0) == 0
-                and len(scores) > 1 and scores[0] - scores[1] >= config.sole_tool_margin and tools):
+                and len(scores) > 1 and scores[0] - scores[1] >= config.sole_tool_margin and tools
+                and not _did(tools[0].name, made, registry)):
+            # (an action an earlier step of the request already did is more likely named by this step's
+            # topic, as "Text Dave that it's paid" is close to paying, than what it asks for: no forcing)
             choice = tools[0].name
         planned = state.get("planned")
         if planned and state.get("turn_llm_calls", 0) == 0 and any(t.name == planned for t in tools):
@@ -496,6 +514,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         out: list[ToolMessage] = []
         decisions = state.get("decisions") or {}
         n_earlier = len(_calls_in(state.get("earlier") or []))
+        own = _own_calls(state)  # before this reply: its other calls were asked about one by one
 
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
@@ -506,6 +525,14 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             if decision["action"] == "deny":
                 out.append(ToolMessage(
                     "The user declined this call, so it was not run. Tell the user it was not done.",
+                    tool_call_id=call["id"], name=call["name"], status="error", artifact={**key, "declined": True}))
+                continue
+            if config.confirm is not None and _declined(call["name"], own):
+                # "no" answers the action, not just these arguments: asking again with others (a guessed
+                # id after the denial) would wear the user down; an edit is how the user corrects a call
+                out.append(ToolMessage(
+                    f"The user already declined {call['name']}, so it was not asked again or run. "
+                    "Tell the user it was not done.",
                     tool_call_id=call["id"], name=call["name"], status="error", artifact={**key, "declined": True}))
                 continue
             earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
@@ -581,9 +608,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                                        tool_call_id=call["id"], name=call["name"], status="error", artifact=key))
         return {"messages": out, "decisions": {}}
 
-    def _needs_confirmation(call: dict) -> bool:
-        """Whether the policy asks about this call (unknown tools and refused ones are never run anyway)."""
-        if config.confirm is None or call["name"] not in registry:
+    def _needs_confirmation(call: dict, state: AgentState) -> bool:
+        """Whether the policy asks about this call (unknown tools, refused ones and tools the user
+        declined earlier for this request are never run anyway)."""
+        if config.confirm is None or call["name"] not in registry or _declined(call["name"], _own_calls(state)):
             return False
         tool = registry.get(call["name"])
         return not missing_scopes(tool, config.scopes) and bool(config.confirm(tool, call["args"]))
@@ -593,7 +621,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         assert config.confirm is not None
         decisions = {}
         for call in state["messages"][-1].tool_calls:
-            if not _needs_confirmation(call):
+            if not _needs_confirmation(call, state):
                 continue
             tool = registry.get(call["name"])
             answer = interrupt({"tool": tool.name, "args": call["args"], "call_id": call["id"],
@@ -607,7 +635,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if isinstance(last, AIMessage) and last.tool_calls:
             if over:
                 return "limit"
-            return "confirm" if any(_needs_confirmation(c) for c in last.tool_calls) else "tools"
+            return "confirm" if any(_needs_confirmation(c, state) for c in last.tool_calls) else "tools"
         if isinstance(last, HumanMessage) and last.name == FEEDBACK_NAME:
             return "limit" if over else "model"
         return END

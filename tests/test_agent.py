@@ -420,10 +420,10 @@ def test_a_new_index_prefers_the_phone_apps_over_a_near_duplicate(registry):
 
     pingo = tool(pingo_send_chat, app="pingo", examples=["Text Carol that I'm late", "Send a message to Bob"])
     tools = [*registry, pingo]
-    plain = [h.tool.name for h in ToolIndex(type(registry)(tools), HashEmbedder()).search("tell Bob I'm late", 5)]
+    plain = [h.tool.name for h in ToolIndex(type(registry)(tools), HashEmbedder()).search("I'm late, tell Bob", 5)]
     assert plain.index("pingo_send_chat") < plain.index("send_message")
     model = ScriptedChatModel(replies=["ok"])
-    r = create_agent(model, tools, device=Phone(), embedder=HashEmbedder()).run("tell Bob I'm late")
+    r = create_agent(model, tools, device=Phone(), embedder=HashEmbedder()).run("I'm late, tell Bob")
     assert r.offered_tools.index("send_message") < r.offered_tools.index("pingo_send_chat")
 
 
@@ -447,3 +447,21 @@ def test_todays_date_on_a_request_for_another_day_is_sent_back(registry, index):
     # a text that mentions today is not a date
     model, agent = make([call("send_message", to="Alice", body="I'll call today"), "Sent."], registry, index, Phone())
     assert agent.run("Text Alice on Friday's plan: I'll call today").tool_calls[0]["ok"]
+
+
+def test_retrieval_is_told_which_apps_the_request_names_something_of(registry):
+    from agentkit.tools.retrieval import ToolHit
+
+    class Recording:
+        def __init__(self):
+            self.options = []
+
+        def search(self, query, k, **options):
+            self.options.append(options)
+            return [ToolHit(registry.get("search_food_delivery"), 0.3)]
+
+    index = Recording()
+    agent = create_agent(ScriptedChatModel(replies=["ok", "ok"]), registry, device=Phone(), index=index)
+    agent.run("Is Burger Barn open?")
+    agent.run("Is it raining?")
+    assert index.options == [{"named_apps": {"delivery"}}, {}]

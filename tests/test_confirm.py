@@ -57,6 +57,25 @@ def test_a_denied_call_never_runs_and_the_model_is_told(registry, index):
     assert done.tool_calls[0]["ok"] is False
 
 
+def test_after_a_denial_the_same_action_is_not_asked_again_in_that_request(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = agent_for([call("delete_photo", photo="ph10"), call("delete_photo", photo="parking spot"),
+                              "I did not delete the photo."], registry, index, phone)
+    r = agent.run("Delete this morning's parking photo")
+    assert r.pending and r.pending[0]["args"] == {"photo": "ph10"}
+    done = agent.resume(r.thread_id, "deny")
+    # the second try, with other arguments, is refused without a second question
+    assert not done.pending and done.answer == "I did not delete the photo."
+    assert phone.state() == before
+    told = model.calls[-1]["messages"][-1]
+    assert told.status == "error" and "already declined delete_photo" in told.content
+    assert [c["ok"] for c in done.tool_calls] == [False, False]
+    # a new request may ask again
+    _, again = agent_for([call("delete_photo", photo="ph10"), "Deleted."], registry, index, phone)
+    assert again.run("Delete the parking photo after all").pending
+
+
 def test_an_edited_call_runs_with_the_user_s_arguments(registry, index):
     phone = Phone()
     before = phone.state()

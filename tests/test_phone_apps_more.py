@@ -595,6 +595,14 @@ def test_request_and_pay_money(phone):
     fails(phone, "pay_money_request", "no money requests to pay", request="Dave")
 
 
+@pytest.mark.parametrize("request_", ["Dave Brown Game night snacks", "Dave's money request for the game night snacks",
+                                      "tx4: Dave Brown Game night snacks"])
+def test_a_request_is_found_by_who_and_what_together(phone, request_):
+    # words of the payer's name and of the note, as the "no request matches" listing shows them
+    paid, _ = changes(phone, "pay_money_request", request=request_)
+    assert paid["paid_request"] == "tx4"
+
+
 def test_list_transactions(phone):
     assert [t["id"] for t in call(phone, "list_transactions", limit=2)] == ["tx5", "tx4"]
     assert [t["id"] for t in call(phone, "list_transactions", contact="Alice")] == ["tx1"]

@@ -332,6 +332,29 @@ def test_the_planner_names_each_steps_function_and_the_step_starts_with_it(regis
     assert model.calls[3]["tool_choice"] == "send_message" and model.calls[3]["tools"][0]["name"] == "send_message"
 
 
+def test_a_step_is_not_forced_to_an_action_an_earlier_step_already_did(registry):
+    from agentkit.tools.retrieval import ToolHit
+
+    class Fixed:  # retrieval that, like the real one on "Text Dave that it's paid", puts paying first
+        def search(self, query, k, apps=None):
+            return [ToolHit(registry.get("pay_money_request"), 0.89), ToolHit(registry.get("send_message"), 0.55)]
+
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Pay Dave's money request", "Text Dave that it's paid"),
+        call("pay_money_request", request="Dave"), "Paid.",
+        call("send_message", to="Dave", body="Paid!"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=Fixed(), workflow="plan")
+    r = agent.run("Pay Dave's request and text him it's paid")
+    assert r.error is None and [c["name"] for c in r.tool_calls] == ["pay_money_request", "send_message"]
+    assert len(added(phone, before, "messages")) == 1
+    # the first step is forced to the clear best tool; the second, whose best tool already ran, is not
+    assert model.calls[1]["tool_choice"] == "pay_money_request"
+    assert model.calls[3]["tool_choice"] == "required"
+
+
 def test_a_planned_function_that_does_not_exist_leaves_the_step_free(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[

@@ -379,3 +379,76 @@ def test_default_apps_win_near_ties_unless_the_request_names_another_app():
     clear = top(plain, "text Carol")
     assert clear[0][0] == "pingo_send_chat" and clear[0][1] - clear[1][1] > 0.04
     assert top(preferring, "text Carol") == clear
+
+
+@tool(app="wallet", examples=["Pay Dave's money request", "Settle what I owe Dave"])
+def pay_request(request: str) -> dict:
+    """Pay a pending money request.
+
+    Args:
+        request: Who sent it or what it is for.
+    """
+    return {}
+
+
+@tool(app="messages", examples=["Text Alice that I'll be late", "Text Bob the address"])
+def text_someone(to: str, body: str) -> dict:
+    """Send a text message.
+
+    Args:
+        to: Contact name.
+        body: The text.
+    """
+    return {}
+
+
+@tool(app="delivery", examples=["Order a pizza for delivery"])
+def order_food(item: str) -> dict:
+    """Order food for delivery.
+
+    Args:
+        item: The dish.
+    """
+    return {}
+
+
+def test_tools_whose_examples_lead_with_the_requests_verb_get_a_bonus(monkeypatch):
+    from agentkit.tools import retrieval
+
+    index = ToolIndex(ToolRegistry([pay_request, text_someone, order_food]), HashEmbedder())
+
+    def scores(query: str) -> dict[str, float]:
+        return {h.tool.name: h.score for h in index.search(query, 3)}
+
+    with_verb = scores("Text Dave that it's paid")
+    monkeypatch.setattr(retrieval, "_VERB_WEIGHT", 0.0)
+    without = scores("Text Dave that it's paid")
+    assert with_verb["text_someone"] - without["text_someone"] == pytest.approx(0.08)
+    assert with_verb["pay_request"] == pytest.approx(without["pay_request"])
+    # the verb is the first word past politeness; a question leads with none
+    assert retrieval._leading_word("Please text Dave") == "text"
+    assert retrieval._leading_word("What's the weather?") is None
+
+
+def test_an_app_the_request_names_something_of_ranks_first():
+    from agentkit.tools.retrieval import apps_named
+
+    vocabulary = {"delivery": ["Burger Barn", "Morning Bakery"], "shopping": ["Travel backpack"]}
+    assert apps_named("Find a BURGER BARN near me", vocabulary) == {"delivery"}
+    assert apps_named("find burger barns", vocabulary) == set()  # whole words only
+    assert apps_named("buy the Northway travel backpack from Morning Bakery", vocabulary) == {"delivery", "shopping"}
+    index = ToolIndex(ToolRegistry([pay_request, text_someone, order_food]), HashEmbedder())
+    plain = index.search("Find Burger Barn", 3)
+    named = index.search("Find Burger Barn", 3, named_apps={"delivery"})
+    assert plain[0].tool.name != "order_food" and named[0].tool.name == "order_food"
+    # the preference moves the ranking, not the scores
+    assert {h.tool.name: h.score for h in plain} == {h.tool.name: h.score for h in named}
+
+
+def test_the_phone_vocabulary_holds_its_stores_products_songs_and_places():
+    from agentkit.tools.phone import Phone
+
+    vocabulary = Phone().vocabulary()
+    assert "Burger Barn" in vocabulary["delivery"] and "Luigi's" in vocabulary["restaurants"]
+    assert "Wool scarf" in vocabulary["shopping"] and "Lighthouse" in vocabulary["music"]
+    assert "Bright Smile Dental" in vocabulary["maps"] and "Home" not in vocabulary["maps"]

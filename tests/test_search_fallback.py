@@ -51,6 +51,17 @@ def test_partial_queries_return_the_best_match(phone):
     fails(phone, "play_music", "nothing in the library", query="Lighthouse by The Lanterns")
 
 
+def test_event_search_ignores_the_words_that_say_when(phone):
+    def titles(query: str) -> list[str]:
+        return _names(call(phone, "find_events", query=query), "title")
+
+    assert titles("team meeting time") == titles("team meeting this morning") == ["Team standup"]
+    assert titles("dentist checkup this afternoon") == ["Dentist appointment"]
+    assert titles("game night") == ["Game night"]
+    assert titles("friday lunch") == ["Lunch with Alice"]
+    fails(phone, "find_events", "no event matches", query="today")  # only when-words: nothing to look for
+
+
 def test_queries_sharing_under_half_their_words_find_nothing(phone):
     assert call(phone, "search_food_delivery", query="tacos burritos pizza") == []
     assert call(phone, "search_products", query="purple yoga mat extra thick") == []

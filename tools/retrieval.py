@@ -7,7 +7,10 @@ tool by the mean similarity of its two best-matching documents, so that one
 example that happens to share a turn of phrase with the request does not
 decide alone, plus a small bonus for the words it shares with the request
 (BM25), which catches app names and rare terms that a small embedding model
-blurs. Tools of the phone's default apps (its own messages, calendar, ...)
+blurs, and one for the tools whose examples lead with the request's verb ("Text
+Dave that it's paid" is a message, though its words are closer to paying). The
+ranking puts an app ahead when the request names something of it (``named_apps``:
+"Find Burger Barn" names a delivery store; see :func:`apps_named`). Tools of the phone's default apps (its own messages, calendar, ...)
 get a further small bonus unless the request names another app, as a phone
 assistant sends "text Jordan" to the default messaging app rather than to
 some installed chat app whose description happens to be closer.
@@ -27,7 +30,7 @@ import json
 import uuid
 import weakref
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,10 +39,10 @@ from chromadb.config import Settings
 from chromadb.errors import NotFoundError
 
 from agentkit.embeddings import ChromaEmbeddingFunction, Embedder
-from agentkit.tools._lexical import LexicalIndex, words
+from agentkit.tools._lexical import _STOP_WORDS, _WORD_RE, LexicalIndex, words
 from agentkit.tools.registry import Tool, ToolRegistry
 
-__all__ = ["ToolHit", "ToolIndex"]
+__all__ = ["ToolHit", "ToolIndex", "apps_named"]
 
 _FETCH_PER_HIT = 8
 """Documents fetched per requested tool, since one tool owns several documents."""
@@ -47,6 +50,11 @@ _MIN_FETCH = 100
 """Fewest documents fetched per search, so that most candidates have their two best documents in view."""
 _LEXICAL_WEIGHT = 0.15
 """Bonus for the tool sharing the most (BM25-weighted) words with the request; others get a fraction."""
+_VERB_WEIGHT = 0.08
+"""Bonus shared by the tools whose examples start with the request's leading verb ("Text Dave that
+it's paid": send_message, not pay_money_request); a verb many tools start with ("find") gives each little."""
+_NAMED_APP_BONUS = 0.1
+"""Ranking bonus for the tools of an app the request names something of (``named_apps``)."""
 _DEFAULT_APP_BONUS = 0.04
 """Bonus for a default app's tool when the request names no other app (chosen on the dev half of
 ``benchmarks/data/retrieval_queries.jsonl``: the smallest value with the best recall@5 there)."""
@@ -61,9 +69,10 @@ class ToolHit:
     score: float
     """Relevance on the cosine scale (higher is closer): the mean cosine similarity of the tool's
     two best-matching documents to the query (its only one, if it has one), plus up to 0.15 for
-    the words they share; at most 1. (Ranking adds 0.04 for a default app's tool when the
-    request names no other app; the score leaves it out, so thresholds on it do not move with
-    the mix of apps in the registry.)"""
+    the words they share, plus up to 0.08 when its examples lead with the request's first word
+    (its verb, mostly); at most 1. (Ranking adds 0.04 for a default app's tool when the
+    request names no other app, and 0.1 for an app the request names something of; the score
+    leaves both out, so thresholds on it do not move with the mix of apps in the registry.)"""
 
 
 class ToolIndex:
@@ -104,6 +113,7 @@ class ToolIndex:
         self._lexical = LexicalIndex(())
         self._lone: set[str] = set()  # tools with a single document (no examples)
         self._other_apps: list[str] = []  # names of the apps that are not default, as " word word "
+        self._verbs: dict[str, set[str]] = {}  # leading word of an example -> the tools with such examples
         self.sync()
 
     def _open(self) -> chromadb.Collection:
@@ -145,17 +155,25 @@ class ToolIndex:
         self._lexical = LexicalIndex((meta["tool"], meta["app"], text) for text, meta in wanted.values())
         per_tool = Counter(meta["tool"] for _, meta in wanted.values())
         self._lone = {name for name, n in per_tool.items() if n == 1}
+        self._verbs = {}
+        for t in self.registry:
+            for example in t.examples:
+                if verb := _leading_word(example):
+                    self._verbs.setdefault(verb, set()).add(t.name)
         self._other_apps = sorted({f" {' '.join(words(t.app))} " for t in self.registry
                                    if t.app not in self.default_apps and words(t.app)})
         return len(new)
 
-    def search(self, query: str, k: int = 5, *, apps: Collection[str] | None = None) -> list[ToolHit]:
+    def search(self, query: str, k: int = 5, *, apps: Collection[str] | None = None,
+               named_apps: Collection[str] = ()) -> list[ToolHit]:
         """The ``k`` tools closest in meaning to ``query``, best first.
 
         Args:
             query: The user's request (or the current step of it).
             k: How many tools to return at most.
             apps: Only consider tools of these apps; ``None`` means all.
+            named_apps: Apps the request names something of (a store, a product: see
+                :func:`apps_named`); their tools rank ahead of others scoring up to 0.1 higher.
 
         Returns:
             Up to ``k`` distinct tools with their scores, best first: by score, with a
@@ -179,20 +197,44 @@ class ToolIndex:
         shared = self._lexical.scores(query, apps)
         padded = f" {' '.join(words(query))} "
         prefer_default = not any(app in padded for app in self._other_apps)
+        verb_tools = self._verbs.get(_leading_word(query) or "", set())
         scores, boosted = {}, {}
         for name, sims in similarities.items():
             if len(sims) > 1:
                 best, second = sorted(sims, reverse=True)[:2]
             else:
                 best, second = sims[0], sims[0] if name in self._lone else floor
-            scores[name] = min(1.0, (best + second) / 2 + _LEXICAL_WEIGHT * shared.get(name, 0.0))
+            verb = _VERB_WEIGHT / len(verb_tools) if name in verb_tools else 0.0
+            scores[name] = min(1.0, (best + second) / 2 + _LEXICAL_WEIGHT * shared.get(name, 0.0) + verb)
             default = prefer_default and self._app_of(name) in self.default_apps
-            boosted[name] = scores[name] + (_DEFAULT_APP_BONUS if default else 0.0)
+            boosted[name] = (scores[name] + (_DEFAULT_APP_BONUS if default else 0.0)
+                             + (_NAMED_APP_BONUS if self._app_of(name) in named_apps else 0.0))
         ranked = sorted(scores, key=boosted.__getitem__, reverse=True)
         return [ToolHit(self.registry.get(name), scores[name]) for name in ranked if name in self.registry][:k]
 
     def _app_of(self, name: str) -> str | None:
         return self.registry.get(name).app if name in self.registry else None
+
+
+def apps_named(query: str, vocabulary: Mapping[str, Iterable[str]]) -> set[str]:
+    """The apps of ``vocabulary`` (``{app: [names of things in it]}``) one of whose names ``query``
+    contains as whole words ("order fries from burger barn" names the delivery app's "Burger Barn")."""
+    padded = f" {' '.join(_WORD_RE.findall(query.lower()))} "
+    found = set()
+    for app, names in vocabulary.items():
+        for name in names:
+            if (said := " ".join(_WORD_RE.findall(str(name).lower()))) and f" {said} " in padded:
+                found.add(app)
+                break
+    return found
+
+
+def _leading_word(text: str) -> str | None:
+    """The word a request or example leads with, past politeness ("please text ..."): its verb, mostly."""
+    for w in _WORD_RE.findall(text.lower())[:3]:
+        if w not in _STOP_WORDS:
+            return w
+    return None
 
 
 def _documents(t: Tool) -> list[str]:

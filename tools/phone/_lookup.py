@@ -211,6 +211,8 @@ def find_record(records: list[dict], query: str, *, kind: str, fields: tuple[str
 
     def names(r: dict) -> list[str]:
         out = [str(r.get(f) or "") for f in fields]
+        if len(fields) > 1:  # the label the listings below show ("Dave Brown Game night snacks") resolves too
+            out.append(describe(r, fields))
         if extra is not None:
             out.extend(extra(r))
         return [n for n in out if n]

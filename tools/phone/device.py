@@ -139,6 +139,30 @@ class Phone:
         with self._lock:
             return (self._state.get("weather") or {}).get("home")
 
+    def vocabulary(self) -> dict[str, list[str]]:
+        """Names the user's data gives things, by app: delivery stores, restaurants, products (with and
+        without brand), songs, artists, playlists and map places. Tool retrieval prefers the apps whose
+        names a request mentions ("Find Burger Barn" is the delivery app's), as an assistant's app
+        vocabulary does; a name several apps hold counts for each of them."""
+        with self._lock:
+            s = self._state
+
+            def names(app: str, key: str, *fields: str) -> list[str]:
+                records = (s.get(app) or {}).get(key) or []
+                return [str(r[f]) for r in records if isinstance(r, dict) for f in fields if r.get(f)]
+
+            products = (s.get("shopping") or {}).get("products") or []
+            out = {
+                "delivery": names("delivery", "stores", "name"),
+                "restaurants": names("restaurants", "places", "name"),
+                "shopping": [*names("shopping", "products", "name"),
+                             *(f"{p['brand']} {p['name']}" for p in products if p.get("brand") and p.get("name"))],
+                "music": [*names("music", "library", "title", "artist"), *names("music", "playlists", "name")],
+                # one-word places ("Home", "Work") are words of too many requests
+                "maps": [n for n in names("maps", "places", "name") if len(n.split()) > 1],
+            }
+        return {app: list(dict.fromkeys(v)) for app, v in out.items() if v}
+
     def close(self) -> None:
         """Close the database; the phone cannot be used afterwards."""
         with self._lock:

@@ -43,6 +43,10 @@ def list_events(phone: Injected[Phone], date: str = "today") -> dict:
     return {"date": day.isoformat(), "weekday": day.strftime("%A"), "events": events}
 
 
+_WHEN = frozenset("today tonight tomorrow yesterday this next morning afternoon evening time when week "
+                  "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
 @tool(app="calendar", scopes=["calendar.read"], examples=[
     "When is my dentist appointment?",
     "When's my flight to New York?",
@@ -55,7 +59,10 @@ def find_events(phone: Injected[Phone], query: str) -> list[dict]:
     Args:
         query: Words from the user's request to look for in titles, places or attendees.
     """
-    found = ranked(phone.state()["calendar"], query.lower().split(),
+    words = query.lower().split()
+    # "my team meeting this morning": when-words name no event, and would outvote "team" in the fallback
+    words = [w for w in words if w.strip(",.?!") not in _WHEN] or words
+    found = ranked(phone.state()["calendar"], words,
                    lambda e: " ".join([e["title"], e.get("location") or "", *e.get("attendees", [])]).lower())
     if not found:
         titles = ", ".join(e["title"] for e in phone.state()["calendar"])
