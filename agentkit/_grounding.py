@@ -74,6 +74,24 @@ def placeholders(args: dict) -> dict[str, str]:
     return out
 
 
+_REFERENCE = re.compile(r"\b(?:that|the same) (day|date|time|place|address|number|amount|price)\b", re.IGNORECASE)
+
+
+def unresolved_references(args: dict, request: str) -> dict[str, str]:
+    """Text arguments that copy a reference of the request ("that day") instead of what it refers to,
+    by argument name, with the reference: "text Emma we should do the tour that day" asks for the day
+    an earlier answer found; the person reading the text cannot know which day "that day" is."""
+    said = {m.group(0).lower() for m in _REFERENCE.finditer(request)}
+    out = {}
+    for k, v in args.items():
+        for text in v if isinstance(v, list) else [v]:
+            m = _REFERENCE.search(text) if isinstance(text, str) else None
+            if m and m.group(0).lower() in said:
+                out[k] = m.group(0)
+                break
+    return out
+
+
 _NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 

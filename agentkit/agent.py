@@ -397,6 +397,9 @@ def create_agent(
     ctx = dict(context or {})
     if device is not None:
         ctx.setdefault("phone", device)
+    # names of things in the device's apps (a store, a product), for retrieval and error hints
+    vocabulary = getattr(device, "vocabulary", None)
+    vocabulary = vocabulary if callable(vocabulary) else None
     retrieve = None
     if len(registry) > top_k:
         from agentkit.tools.retrieval import ToolIndex, apps_named
@@ -407,10 +410,8 @@ def create_agent(
 
             index = ToolIndex(registry, embedder or default_embedder(), default_apps=APPS)
 
-        vocabulary = getattr(device, "vocabulary", None)
-
         def retrieve(query: str, k: int) -> list[tuple[str, float]]:
-            named = apps_named(query, vocabulary()) if callable(vocabulary) else ()
+            named = apps_named(query, vocabulary()) if vocabulary is not None else ()
             hits = index.search(query, k, named_apps=named) if named else index.search(query, k)
             return [(hit.tool.name, hit.score) for hit in hits]
 
@@ -424,6 +425,7 @@ def create_agent(
         context=ctx,
         confirm=_confirm_policy(confirm),
         clock=(lambda: device.now) if hasattr(device, "now") else None,
+        vocabulary=vocabulary,
     )
     saver = _checkpointer(checkpointer)
     search = index.search if retrieve is not None else None

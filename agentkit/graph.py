@@ -11,7 +11,7 @@ import datetime
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, Mapping, TypedDict
+from typing import Annotated, Any, Callable, Iterable, Mapping, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
@@ -27,9 +27,11 @@ from agentkit._grounding import (
     invented_numbers,
     placeholders,
     prune_ungrounded,
+    unresolved_references,
 )
 from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
+from agentkit.tools._lexical import names_in
 from agentkit.tools.registry import ToolRegistry, to_jsonable
 
 __all__ = ["AgentState", "AgentConfig", "build_graph", "expects_change"]
@@ -118,6 +120,10 @@ class AgentConfig:
     """Which calls wait for the user's approval (an ``interrupt`` before they run); None: none do."""
     final_tools: frozenset[str] = frozenset()
     """Tools whose successful call ends the loop at once (handoffs to another agent)."""
+    vocabulary: Callable[[], Mapping[str, Iterable[str]]] | None = None
+    """Names of things in the device's apps, by app (``Phone.vocabulary``): a failed call whose
+    arguments name something of another app ("Burger Barn" to the restaurant search) is told which
+    app holds it. None skips that hint."""
     clock: Callable[[], datetime.datetime] | None = None
     """The device's clock: a state change dated today when the request names another day goes back
     to the model. None skips that check."""
@@ -572,6 +578,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         f"{given} holds a placeholder "
                         f"({', '.join(map(repr, gaps.values()))}), not the value: find the real value with a "
                         "search tool first, or ask the user")
+                if tool.changes_state and (refs := unresolved_references(
+                        call["args"], f"{_last_user_text(state['messages'])[1]}\n{state.get('request') or ''}")):
+                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in refs)
+                    raise ToolArgumentError(
+                        f"{given} says {' and '.join(map(repr, refs.values()))} as the request does, but whoever "
+                        "reads it cannot know which one that is: write the value itself (a day, a time, a place) "
+                        "as the results above give it")
                 invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
                 if invented:  # a made-up phone number would text or save a stranger
                     raise ToolArgumentError(
@@ -604,9 +617,23 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                                        status="success", artifact=key))
             except ModelRetry as exc:
                 hint = _named_choice(exc.choices, f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}")
-                out.append(ToolMessage(f"Error: {exc}" + (f' The request says "{hint}": use {hint!r}.' if hint else ""),
-                                       tool_call_id=call["id"], name=call["name"], status="error", artifact=key))
+                text = f"Error: {exc}" + (f' The request says "{hint}": use {hint!r}.' if hint else "")
+                out.append(ToolMessage(text + _held_elsewhere(call), tool_call_id=call["id"], name=call["name"],
+                                       status="error", artifact=key))
         return {"messages": out, "decisions": {}}
+
+    def _held_elsewhere(call: dict) -> str:
+        """" ('Burger Barn' is in the delivery app ...)" when a failed call's arguments name something
+        only another app holds, else ""."""
+        if config.vocabulary is None or call["name"] not in registry:
+            return ""
+        app = registry.get(call["name"]).app
+        said = " ".join(str(v) for v in call["args"].values() if isinstance(v, (str, int, float)))
+        found = names_in(said, config.vocabulary())
+        if not found or app in found:
+            return ""
+        where = "; ".join(f"{name!r} is in the {other} app" for other, name in found.items())
+        return f" ({where}, not {app}: use a function of that app.)"
 
     def _needs_confirmation(call: dict, state: AgentState) -> bool:
         """Whether the policy asks about this call (unknown tools, refused ones and tools the user

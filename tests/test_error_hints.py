@@ -73,6 +73,55 @@ def test_what_counts_as_a_placeholder():
                          "code": "K7Q2LM", "n": 3}) == {}
 
 
+def test_a_message_that_copies_the_requests_that_day_is_sent_back(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        call("get_forecast", city="New York"),
+        call("send_message", to="Emma", body="We should do the walking tour that day."),
+        call("send_message", to="Emma", body="We should do the walking tour on Friday."), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index)
+    r = agent.run("Which is the first sunny day in New York this week? Text Emma that we should do the walking "
+                  "tour that day.")
+    assert [c["ok"] for c in r.tool_calls] == [True, False, True]
+    assert "says 'that day' as the request does" in r.tool_calls[1]["result"]
+    new = [m for m in phone.state()["messages"] if m not in before["messages"]]
+    assert [m["body"] for m in new] == ["We should do the walking tour on Friday."]
+
+
+def test_a_failed_call_naming_another_apps_store_is_told_which_app_holds_it(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        call("search_restaurants", cuisine="Burger Barn"),
+        call("search_restaurants", cuisine="Fries"),
+        call("search_food_delivery", query="Burger Barn"), "Burger Barn delivers fries.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index)
+    r = agent.run("Does Burger Barn have fries?")
+    first, second, third = r.tool_calls
+    assert not first["ok"] and first["result"].endswith(
+        "('Burger Barn' is in the delivery app, not restaurants: use a function of that app.)")
+    assert not second["ok"] and "is in the" not in second["result"], second  # it names nothing of another app
+    assert third["ok"]
+    # a device without a vocabulary: no hint
+    model = ScriptedChatModel(replies=[call("search_restaurants", cuisine="Burger Barn"), "No."])
+    agent = create_agent(model, registry, context={"phone": phone}, index=index)
+    assert "delivery app" not in agent.run("Does Burger Barn have fries?").tool_calls[0]["result"]
+
+
+def test_what_counts_as_an_unresolved_reference():
+    from agentkit._grounding import unresolved_references
+
+    said = "Find the cheapest flight and text Bob that day and the price"
+    assert unresolved_references({"to": "Bob", "body": "Flying that day, at that price"}, said) == {
+        "body": "that day"}
+    assert unresolved_references({"lines": ["ok", "See you That Day"]}, said) == {"lines": "That Day"}
+    # the request's own reference only: a message may say "that time" when the request did not
+    assert unresolved_references({"body": "Remember that time we went sailing?"}, said) == {}
+    assert unresolved_references({"body": "Flying on Friday for $120", "n": 2}, said) == {}
+
+
 def test_a_day_the_request_does_not_name_is_refused():
     import datetime
 

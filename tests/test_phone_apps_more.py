@@ -401,8 +401,11 @@ def test_table_availability(phone):
 
 
 def test_book_and_cancel_table(phone):
-    fails(phone, "book_table", "fully booked at 12:30.*free times: 11:30, 12:00, 13:00",
+    # the free times nearest the one asked for, a later one first when as near (for "or the next free time")
+    fails(phone, "book_table", "fully booked at 12:30.*nearest free times: 13:00, 12:00, 13:30, 11:30, 14:00, 14:30$",
           restaurant="Luigi's", date="friday", time="12:30")
+    fails(phone, "book_table", "fully booked at 19:00.*nearest free times: 19:30, 18:30, 20:00, 18:00",
+          restaurant="Luigi's", date="friday", time="7pm")
     fails(phone, "book_table", "not a booking time", restaurant="Sakura Sushi", date="friday", time="9am")
     result, diffs = changes(phone, "book_table", restaurant="Luigi's", date="friday", time="1pm", party_size=2)
     assert result == {"id": "b2", "restaurant_id": "rs1", "restaurant": "Luigi's", "date": "2026-11-27",

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
-__all__ = ["LexicalIndex"]
+__all__ = ["LexicalIndex", "apps_named", "names_in"]
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = frozenset(
@@ -76,3 +76,22 @@ class LexicalIndex:
                 best[tool] = score
         top = max(best.values(), default=0.0)
         return {tool: score / top for tool, score in best.items()} if top > 0 else {}
+
+
+def names_in(text: str, vocabulary: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """``{app: name}`` for the apps of ``vocabulary`` (``{app: [names of things in it]}``) one of whose
+    names ``text`` contains as whole words, in any case ("order fries from burger barn" holds the
+    delivery app's "Burger Barn"); the first such name of each app."""
+    padded = f" {' '.join(_WORD_RE.findall(text.lower()))} "
+    found = {}
+    for app, names in vocabulary.items():
+        for name in names:
+            if (said := " ".join(_WORD_RE.findall(str(name).lower()))) and f" {said} " in padded:
+                found[app] = str(name)
+                break
+    return found
+
+
+def apps_named(text: str, vocabulary: Mapping[str, Iterable[str]]) -> set[str]:
+    """The apps :func:`names_in` finds in ``text``: retrieval prefers their tools."""
+    return set(names_in(text, vocabulary))

@@ -30,7 +30,7 @@ import json
 import uuid
 import weakref
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from chromadb.config import Settings
 from chromadb.errors import NotFoundError
 
 from agentkit.embeddings import ChromaEmbeddingFunction, Embedder
-from agentkit.tools._lexical import _STOP_WORDS, _WORD_RE, LexicalIndex, words
+from agentkit.tools._lexical import _STOP_WORDS, _WORD_RE, LexicalIndex, apps_named, words
 from agentkit.tools.registry import Tool, ToolRegistry
 
 __all__ = ["ToolHit", "ToolIndex", "apps_named"]
@@ -214,19 +214,6 @@ class ToolIndex:
 
     def _app_of(self, name: str) -> str | None:
         return self.registry.get(name).app if name in self.registry else None
-
-
-def apps_named(query: str, vocabulary: Mapping[str, Iterable[str]]) -> set[str]:
-    """The apps of ``vocabulary`` (``{app: [names of things in it]}``) one of whose names ``query``
-    contains as whole words ("order fries from burger barn" names the delivery app's "Burger Barn")."""
-    padded = f" {' '.join(_WORD_RE.findall(query.lower()))} "
-    found = set()
-    for app, names in vocabulary.items():
-        for name in names:
-            if (said := " ".join(_WORD_RE.findall(str(name).lower()))) and f" {said} " in padded:
-                found.add(app)
-                break
-    return found
 
 
 def _leading_word(text: str) -> str | None:

@@ -94,6 +94,11 @@ def get_menu(phone: Injected[Phone], restaurant: str) -> dict:
     return {"restaurant": r["name"], "hours": f"{r['open']}-{r['close']}", "menu": r["menu"]}
 
 
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
 @tool(app="restaurants", scopes=["restaurants.read"], examples=[
     "Does Luigi's have a table on Friday?",
     "When is Le Petit Bistro free tomorrow for four?",
@@ -136,8 +141,12 @@ def book_table(phone: Injected[Phone], restaurant: str, date: str, time: str, pa
         free = _free(data, r, day, party_size, phone.now)
         if at not in free:
             why = "is not a booking time" if at not in _slots(r, day) else "is fully booked"
-            times = ", ".join(free) or "none"
-            raise ToolExecutionError(f"{r['name']} {why} at {at} on {day.isoformat()}; free times: {times}")
+            # nearest first (a later one before an earlier one as near): what a booking app suggests
+            wanted = _minutes(at)
+            near = sorted(free, key=lambda t: (abs(_minutes(t) - wanted), _minutes(t) < wanted))[:6]
+            times = ", ".join(near) or "none"
+            raise ToolExecutionError(f"{r['name']} {why} at {at} on {day.isoformat()}; "
+                                     f"the nearest free times: {times}")
         record = {"id": next_id(data["bookings"], "b"), "restaurant_id": r["id"], "restaurant": r["name"],
                   "date": day.isoformat(), "time": at, "party_size": party_size, "status": "confirmed"}
         data["bookings"].append(record)
