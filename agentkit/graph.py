@@ -242,11 +242,6 @@ def _turn_calls(state: AgentState) -> list[ToolMessage]:
     return [*_calls_in(state.get("earlier") or []), *_calls_in(state["messages"][state.get("turn_start", 0):])]
 
 
-def _own_calls(state: AgentState) -> list[ToolMessage]:
-    """Tool messages of this loop's own calls (a plan step's, or a whole ReAct turn's)."""
-    return _calls_in(state["messages"][state.get("turn_start", 0):])
-
-
 def _calls_in(messages: list) -> list[ToolMessage]:
     return [m for m in messages if isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "name" in m.artifact]
 
@@ -520,7 +515,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         out: list[ToolMessage] = []
         decisions = state.get("decisions") or {}
         n_earlier = len(_calls_in(state.get("earlier") or []))
-        own = _own_calls(state)  # before this reply: its other calls were asked about one by one
+        asked = _turn_calls(state)  # before this reply: its other calls were asked about one by one
 
         for call in last.tool_calls:
             made = made + out[-1:]  # calls earlier in this same reply count too
@@ -533,9 +528,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     "The user declined this call, so it was not run. Tell the user it was not done.",
                     tool_call_id=call["id"], name=call["name"], status="error", artifact={**key, "declined": True}))
                 continue
-            if config.confirm is not None and _declined(call["name"], own):
-                # "no" answers the action, not just these arguments: asking again with others (a guessed
-                # id after the denial) would wear the user down; an edit is how the user corrects a call
+            if config.confirm is not None and _declined(call["name"], asked):
+                # "no" answers the action for this request, not just these arguments: asking again with
+                # others (a guessed id after the denial, a replanned step) would wear the user down; an
+                # edit is how the user corrects a call, and calls of one reply are each asked about
                 out.append(ToolMessage(
                     f"The user already declined {call['name']}, so it was not asked again or run. "
                     "Tell the user it was not done.",
@@ -638,7 +634,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
     def _needs_confirmation(call: dict, state: AgentState) -> bool:
         """Whether the policy asks about this call (unknown tools, refused ones and tools the user
         declined earlier for this request are never run anyway)."""
-        if config.confirm is None or call["name"] not in registry or _declined(call["name"], _own_calls(state)):
+        if config.confirm is None or call["name"] not in registry or _declined(call["name"], _turn_calls(state)):
             return False
         tool = registry.get(call["name"])
         return not missing_scopes(tool, config.scopes) and bool(config.confirm(tool, call["args"]))

@@ -64,7 +64,7 @@ class PlanState(TypedDict, total=False):
     plan: list[dict]
     """Steps: ``{"id", "text", "depends_on": [ids]}``."""
     results: Annotated[dict[str, dict], _merge]
-    """By step id (as text): ``{"status": "done"|"failed", "result", "calls"}``."""
+    """By step id (as text): ``{"status": "done"|"failed"|"declined", "result", "calls"}``."""
     reflections: Annotated[list[str], _extend]
     """The critic's findings about earlier attempts, kept for the rest of the turn."""
     replans: int
@@ -206,7 +206,8 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
 
     A step is done when its loop ended without error and either its last call
     succeeded or it answered without needing a call; it failed when its last
-    call failed, the loop hit a limit, or it ended with nothing.
+    call failed, the loop hit a limit, or it ended with nothing; it was declined
+    when the user said no to its last call.
     """
     # a blocked repeat ("already done") is neither a failure nor news: judge by the real calls
     tool_msgs = [m for m in messages if isinstance(m, ToolMessage)
@@ -218,6 +219,9 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
     last_ok = bool(tool_msgs) and tool_msgs[-1].status == "success"
     if error:
         status, result = "failed", error
+    elif tool_msgs and isinstance(tool_msgs[-1].artifact, dict) and tool_msgs[-1].artifact.get("declined"):
+        # settled by the user, not failed: no replan asks again, and steps that depend on it do not run
+        status, result = "declined", f"the user declined {tool_msgs[-1].name}, so it was not done"
     elif tool_msgs and not last_ok:
         status, result = "failed", str(tool_msgs[-1].content)
     elif not tool_msgs and not answer:
@@ -502,10 +506,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         answers = []
         for s in state.get("plan") or []:
             r = results.get(str(s["id"]))
-            if r and r["status"] in ("done", "failed"):
-                text = r.get("answer") or r["result"]
+            if r and r["status"] in ("done", "failed", "declined"):
+                text = r.get("answer") if r["status"] != "declined" else ""
+                text = text or r["result"]
                 if text and text not in answers:
-                    answers.append(text if r["status"] == "done" else f"Could not {s['text'][:1].lower()}{s['text'][1:]}: {text}")
+                    step = f"{s['text'][:1].lower()}{s['text'][1:]}"
+                    answers.append(text if r["status"] == "done" else
+                                   f"Did not {step}: {text}" if r["status"] == "declined" else f"Could not {step}: {text}")
         answer = answer_with_overhead(" ".join(answers) or "Done.", state.get("overhead") or {})
         return {"messages": [answer], "plan": [], "before": None}
 

@@ -355,6 +355,28 @@ def test_a_step_is_not_forced_to_an_action_an_earlier_step_already_did(registry)
     assert model.calls[3]["tool_choice"] == "required"
 
 
+def test_a_declined_step_is_settled_not_replanned_and_not_asked_about_again(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Write B12 in a note called Parking", "Delete the parking photo", "Tell me it is gone"),
+        call("create_note", title="Parking", body="B12"), "Saved.",
+        call("delete_photo", photo="ph10"),  # asked: the user says no
+        call("delete_photo", photo="parking"), "I did not delete it.",  # refused without a question
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan", confirm=True)
+    r = agent.run("Write my parking spot B12 in a note called Parking, then delete the photo")
+    assert [p["args"] for p in r.pending] == [{"photo": "ph10"}]
+    done = agent.resume(r.thread_id, "deny")
+    assert not done.pending and done.error is None
+    assert [c["ok"] for c in done.tool_calls] == [True, False, False]
+    assert "already declined delete_photo" in done.tool_calls[2]["result"]
+    assert "Did not delete the parking photo: the user declined delete_photo" in done.answer
+    assert [c.path for c in diff(before, phone.state())] == ["notes.n4"]  # the photo is still there
+    # settled, not failed: no replan, and the step after it (which depends on it) does not run
+    assert len(model.calls) == 6
+
+
 def test_a_planned_function_that_does_not_exist_leaves_the_step_free(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
