@@ -619,8 +619,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         return {"messages": out, "decisions": {}}
 
     def _held_elsewhere(call: dict) -> str:
-        """" ('Burger Barn' is in the delivery app ...)" when a failed call's arguments name something
-        only another app holds, else ""."""
+        """The hint for a failed call whose arguments name something only another app holds
+        ("'Burger Barn' is in the delivery app, ..."), or an empty string."""
         if config.vocabulary is None or call["name"] not in registry:
             return ""
         app = registry.get(call["name"]).app

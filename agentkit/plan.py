@@ -507,12 +507,12 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         for s in state.get("plan") or []:
             r = results.get(str(s["id"]))
             if r and r["status"] in ("done", "failed", "declined"):
-                text = r.get("answer") if r["status"] != "declined" else ""
-                text = text or r["result"]
+                # a declined step's own answer may claim it done: the result says who stopped it
+                text = (r.get("answer") if r["status"] != "declined" else "") or r["result"]
                 if text and text not in answers:
                     step = f"{s['text'][:1].lower()}{s['text'][1:]}"
-                    answers.append(text if r["status"] == "done" else
-                                   f"Did not {step}: {text}" if r["status"] == "declined" else f"Could not {step}: {text}")
+                    prefix = {"done": "", "declined": f"Did not {step}: ", "failed": f"Could not {step}: "}
+                    answers.append(prefix[r["status"]] + text)
         answer = answer_with_overhead(" ".join(answers) or "Done.", state.get("overhead") or {})
         return {"messages": [answer], "plan": [], "before": None}
 
