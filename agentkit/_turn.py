@@ -13,7 +13,8 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMes
 from agentkit.graph import FEEDBACK_NAME
 from agentkit.tools.registry import ToolRegistry
 
-__all__ = ["add_usage", "answer_with_overhead", "emit", "request_of", "state_changes", "this_turn", "usage_of"]
+__all__ = ["add_usage", "answer_with_overhead", "carried_calls", "emit", "request_of", "state_changes", "this_turn",
+           "usage_of"]
 
 
 def add_usage(a: dict | None, b: dict | None) -> dict:
@@ -59,6 +60,14 @@ def state_changes(messages: list[AnyMessage], registry: ToolRegistry) -> list[To
     """The successful calls among ``messages`` that changed state (what a later loop must not redo)."""
     return [m for m in messages if isinstance(m, ToolMessage) and m.status == "success"
             and registry.changes_state(m.name)]
+
+
+def carried_calls(messages: list[AnyMessage], registry: ToolRegistry) -> list[ToolMessage]:
+    """What a later loop of the same request must know of, in order: the successful state changes
+    (not to be redone) and the calls the user declined (not to be asked about again)."""
+    return [m for m in messages if isinstance(m, ToolMessage) and (
+        (m.status == "success" and registry.changes_state(m.name))
+        or (isinstance(m.artifact, dict) and bool(m.artifact.get("declined"))))]
 
 
 def this_turn(messages: list[AnyMessage]) -> list[AnyMessage]:

@@ -80,8 +80,9 @@ class AgentState(TypedDict, total=False):
     (:func:`expects_change`), the answer goes back to it once with a reminder, and its next reply
     must be a call."""
     earlier: list[ToolMessage]
-    """Calls made for the same request outside this loop (earlier plan steps, other agents): repeating
-    one of their state changes is blocked as a repeat within the loop is."""
+    """Calls made for the same request outside this loop (earlier plan steps, other agents): their
+    state changes (repeating one is blocked as a repeat within the loop is) and the calls the user
+    declined (that tool is not asked about again)."""
 
 
 @dataclass
@@ -392,7 +393,8 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         must_call = (config.require_tool_above is not None and state.get("turn_llm_calls", 0) == 0
                      and bool(scores) and scores[0] >= config.require_tool_above)
         made = _turn_calls(state)
-        first_failure = sum(m.status == "error" for m in made) == 1
+        # (a denial is no failure: earlier steps' denials are among ``made`` so as not to ask again)
+        first_failure = sum(m.status == "error" and retryable(m) for m in made) == 1
         last = state["messages"][-1] if state["messages"] else None
         if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
                 and retryable(last) and first_failure):

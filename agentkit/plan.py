@@ -32,7 +32,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import Send
 
-from agentkit._turn import add_usage, answer_with_overhead, emit, request_of, state_changes, this_turn, usage_of
+from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit, request_of, state_changes, this_turn,
+                            usage_of)
 from agentkit.graph import AgentConfig, build_graph, expects_change, retryable
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
@@ -339,7 +340,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         if not workflow.parallel:
             steps = steps[:1]
         turn = this_turn(state["messages"])
-        earlier = state_changes(turn, registry)
+        earlier = carried_calls(turn, registry)
         failed = [f"{m.name}({_short(m.artifact)}) -> {str(m.content)[:240]}" for m in turn
                   if isinstance(m, ToolMessage) and m.status == "error" and isinstance(m.artifact, dict)
                   and retryable(m)]

@@ -32,7 +32,7 @@ from langgraph.graph.message import add_messages
 
 from agentkit.errors import ConfigurationError
 from agentkit.graph import AgentConfig, build_graph
-from agentkit._turn import add_usage, answer_with_overhead, emit, request_of, state_changes, this_turn, usage_of
+from agentkit._turn import add_usage, answer_with_overhead, carried_calls, emit, request_of, this_turn, usage_of
 from agentkit.plan import step_outcome
 from agentkit.tools.registry import Tool, ToolRegistry
 from agentkit.workflow import Workflow
@@ -248,7 +248,7 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         name, task = state["active"], state["task"]
         emit({"kind": "step", "node": name, "text": task})
         past = list(state.get("handoffs") or [])
-        earlier = state_changes(this_turn(state.get("messages") or []), registry)
+        earlier = carried_calls(this_turn(state.get("messages") or []), registry)
         final = loops[name].invoke({"messages": [HumanMessage(task)], "brief": _summary(state["request"], past),
                                     "request": state["request"], "earlier": earlier}, {**config, **recursion})
         produced = [m for m in final["messages"] if not isinstance(m, HumanMessage)]

@@ -377,6 +377,27 @@ def test_a_declined_step_is_settled_not_replanned_and_not_asked_about_again(regi
     assert len(model.calls) == 6
 
 
+def test_a_retry_by_the_critic_does_not_ask_again_about_a_declined_action(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Write B12 in a note called Parking", "Delete the parking photo"),
+        call("create_note", title="Parking", body="B12"), "Saved.",
+        call("delete_photo", photo="ph10"), "I did not delete it.",  # asked: the user says no
+        not_done("delete the photo"),
+        plan("Delete the parking photo"),
+        call("delete_photo", photo="ph10"), "Not deleted.",  # the retry: refused without a question
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=True)
+    r = agent.run("Write my parking spot B12 in a note called Parking, then delete the photo")
+    done = agent.resume(r.thread_id, "deny")
+    assert not done.pending and done.error is None  # the retry's call was not asked about
+    assert [c["ok"] for c in done.tool_calls] == [True, False]  # (its refusal repeats the denied call)
+    assert model.calls[-2]["tool_choice"] == "delete_photo"  # the retry did call it
+    assert [c.path for c in diff(before, phone.state())] == ["notes.n4"]
+
+
 def test_a_planned_function_that_does_not_exist_leaves_the_step_free(registry, index):
     phone = Phone()
     model = ScriptedChatModel(replies=[
