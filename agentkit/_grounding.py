@@ -96,10 +96,14 @@ _NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 
 
+_DATE_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
 def _long_numbers(text: str) -> list[str]:
-    """The digits of each phone-, card- or account-like number in ``text`` (7+ digits; not dates)."""
+    """The digits of each phone-, card- or account-like number in ``text`` (7+ digits; not dates,
+    nor a date with its time, "2026-11-25 19:30")."""
     out = []
-    for m in _NUMBER.findall(text):
+    for m in _NUMBER.findall(_DATE_TIME.sub(" ", text)):
         digits = re.sub(r"\D", "", m)
         if len(digits) >= 7 and not _DATE.fullmatch(m.strip()):
             out.append(digits)

@@ -122,6 +122,16 @@ def test_what_counts_as_an_unresolved_reference():
     assert unresolved_references({"body": "Flying on Friday for $120", "n": 2}, said) == {}
 
 
+def test_a_date_with_its_time_is_no_made_up_number():
+    from agentkit._grounding import invented_numbers
+
+    def nothing():
+        return "Book Luigi's on Friday"
+
+    assert invented_numbers({"date": "friday 2026-11-27 19:30", "when": "2026-11-27T19:30:00"}, nothing) == []
+    assert invented_numbers({"to": "415 555 0199", "date": "2026-11-27 19:30"}, nothing) == ["to"]
+
+
 def test_a_day_the_request_does_not_name_is_refused():
     import datetime
 

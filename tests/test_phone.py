@@ -244,6 +244,8 @@ def test_change_str():
     ("january 5", "2027-01-05"),  # month-day without year: the next such date
     ("11/27", "2026-11-27"),
     ("12/1/2026", "2026-12-01"),
+    ("friday 2026-11-27 19:30", "2026-11-27"),  # a weekday with its date (and a time)
+    ("Fri, 2026-11-27", "2026-11-27"),
 ])
 def test_parse_date(text, expected):
     assert parse_date(text, TODAY).isoformat() == expected
@@ -253,6 +255,12 @@ def test_parse_date(text, expected):
 def test_parse_date_rejects(text):
     with pytest.raises(ToolExecutionError, match="date"):
         parse_date(text, TODAY)
+
+
+def test_a_weekday_with_another_days_date_is_refused_with_both_choices():
+    with pytest.raises(ToolExecutionError, match=r"names a Friday, but 2026-11-25 is a Wednesday; give one of them: "
+                                                 r"'friday' \(the next one is 2026-11-27\) or '2026-11-25'"):
+        parse_date("friday 2026-11-25 19:30", TODAY)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -95,6 +95,15 @@ def parse_date(text: str, today: datetime.date) -> datetime.date:
         return today + datetime.timedelta(days=2)
     if t in ("next week", "in a week"):
         return today + datetime.timedelta(days=7)
+    m = re.match(r"^([a-z]+),? (\d{4}-.*)$", t)
+    if m and m[1] in _WEEKDAYS:  # "friday 2026-11-27": the date, if it is that weekday
+        day = parse_date(m[2], today)
+        if day.weekday() != _WEEKDAYS[m[1]]:
+            named = parse_date(m[1], today)
+            raise ToolExecutionError(
+                f"{original!r} names a {named.strftime('%A')}, but {day.isoformat()} is a {day.strftime('%A')}; "
+                f"give one of them: {m[1]!r} (the next one is {named.isoformat()}) or {day.isoformat()!r}")
+        return day
     m = _ISO_DATE.match(t)
     if m:
         return _make_date(int(m[1]), int(m[2]), int(m[3]), original)
