@@ -64,11 +64,17 @@ def placeholders(args: dict) -> dict[str, str]:
     """Text arguments holding a template's gap instead of a value ("[insert confirmation number
     here]", "<recipient name>", "XXX"), by argument name, with the gap: a small model writes one
     when it has not looked the value up, and saving or sending it would pass the gap on."""
+    return _first_matches(args, _PLACEHOLDER)
+
+
+def _first_matches(args: dict, pattern: re.Pattern, keep: Callable[[str], bool] = lambda found: True) -> dict[str, str]:
+    """By argument name, the first of its texts (a text or a list's items) whose first match of
+    ``pattern`` ``keep`` accepts, with that match."""
     out = {}
     for k, v in args.items():
         for text in v if isinstance(v, list) else [v]:
-            m = _PLACEHOLDER.search(text) if isinstance(text, str) else None
-            if m:
+            m = pattern.search(text) if isinstance(text, str) else None
+            if m and keep(m.group(0)):
                 out[k] = m.group(0)
                 break
     return out
@@ -82,14 +88,7 @@ def unresolved_references(args: dict, request: str) -> dict[str, str]:
     by argument name, with the reference: "text Emma we should do the tour that day" asks for the day
     an earlier answer found; the person reading the text cannot know which day "that day" is."""
     said = {m.group(0).lower() for m in _REFERENCE.finditer(request)}
-    out = {}
-    for k, v in args.items():
-        for text in v if isinstance(v, list) else [v]:
-            m = _REFERENCE.search(text) if isinstance(text, str) else None
-            if m and m.group(0).lower() in said:
-                out[k] = m.group(0)
-                break
-    return out
+    return _first_matches(args, _REFERENCE, lambda found: found.lower() in said)
 
 
 _NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")
