@@ -29,6 +29,7 @@ from agentkit._grounding import (
     prune_ungrounded,
     unresolved_references,
 )
+from agentkit._hints import choice_hint
 from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools._lexical import names_in
@@ -288,15 +289,6 @@ def _changed_same_record(tool: Any, args: dict, made: list[ToolMessage], registr
     return None
 
 
-def _named_choice(choices: tuple[str, ...], said: str) -> str | None:
-    """The one choice of a failed call's error (an existing note, say) that the user's words name, if
-    exactly one is: a small model otherwise retries its own wording while the error lists the right one."""
-    text = " ".join(re.findall(r"\w+", said.lower()))
-    named = [c for c in dict.fromkeys(choices)
-             if (words := " ".join(re.findall(r"\w+", c.lower()))) and f" {words} " in f" {text} "]
-    return named[0] if len(named) == 1 else None
-
-
 def _did(name: str, made: list[ToolMessage], registry: ToolRegistry) -> bool:
     """Whether ``made`` holds a successful state change by tool ``name``."""
     return registry.changes_state(name) and any(m.status == "success" and m.artifact["name"] == name for m in made)
@@ -379,11 +371,23 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             hits = config.retrieve(text, config.top_k)
             names, scores = [n for n, _ in hits], [float(s) for _, s in hits]
         planned = state.get("planned")
+        if planned in registry and _other_apps_thing(planned, text):
+            planned = None  # the plan's function is of another app than the thing the step names
         if planned in registry and (not names or names[0] != planned):
             rest = [n for n in names if n != planned]
             names, scores = [planned, *(rest[: config.top_k - 1] if scores else rest)], []
         return {"offered_tools": names, "offered_scores": scores, "turn_start": start, "turn_llm_calls": 0,
-                "error": None}
+                "error": None, "planned": planned}
+
+    def _other_apps_thing(name: str, text: str) -> bool:
+        """Whether ``text`` names a thing of an app (a delivery store, say) and none of the app of tool
+        ``name``, which has things of its own (restaurants): a planner's mix-up of two such apps."""
+        if config.vocabulary is None:
+            return False
+        vocabulary = config.vocabulary()
+        app = registry.get(name).app
+        named = names_in(text, vocabulary)
+        return bool(named) and app in vocabulary and app not in named
 
     def call_model(state: AgentState) -> dict:
         tools = [registry.get(n) for n in state.get("offered_tools", []) if n in registry]
@@ -614,24 +618,45 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
                                        status="success", artifact=key))
             except ModelRetry as exc:
-                hint = _named_choice(exc.choices, f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}")
-                text = f"Error: {exc}" + (f' The request says "{hint}": use {hint!r}.' if hint else "")
-                out.append(ToolMessage(text + _held_elsewhere(call), tool_call_id=call["id"], name=call["name"],
-                                       status="error", artifact=key))
-        return {"messages": out, "decisions": {}}
+                hint = choice_hint(exc.choices, said=f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}",
+                                   found=_found_text(state, out), args=call["args"])
+                where, apps = _held_elsewhere(call)
+                out.append(ToolMessage(f"Error: {exc}{hint}{where}", tool_call_id=call["id"], name=call["name"],
+                                       status="error", artifact={**key, "elsewhere": apps} if apps else key))
+        update = {"messages": out, "decisions": {}}
+        if extra := _tools_elsewhere(state, out):
+            update["offered_tools"] = [*(state.get("offered_tools") or []), *extra]
+        return update
 
-    def _held_elsewhere(call: dict) -> str:
+    def _tools_elsewhere(state: AgentState, out: list[ToolMessage]) -> list[str]:
+        """Up to two tools of each app that failed calls were told holds what they named, best first for
+        the step, when none of that app's tools is offered (otherwise the model cannot follow the hint)."""
+        offered = state.get("offered_tools") or []
+        apps = {app for m in out for app in (m.artifact.get("elsewhere") or ())} - {
+            registry.get(n).app for n in offered if n in registry}
+        if not apps or config.retrieve is None:
+            return []
+        _, text = _last_user_text(state["messages"])
+        hits = [n for n, _ in config.retrieve(text, 4 * config.top_k) if n in registry and n not in offered]
+        return [n for app in sorted(apps) for n in [h for h in hits if registry.get(h).app == app][:2]]
+
+    def _found_text(state: AgentState, out: list[ToolMessage]) -> str:
+        """What the results so far showed: this request's successful calls, and earlier steps' results."""
+        shown = [m for m in [*_turn_calls(state), *out] if m.status == "success"]
+        return "\n".join([state.get("brief") or "", state.get("evidence") or "", *(str(m.content) for m in shown)])
+
+    def _held_elsewhere(call: dict) -> tuple[str, list[str]]:
         """The hint for a failed call whose arguments name something only another app holds
-        ("'Burger Barn' is in the delivery app, ..."), or an empty string."""
+        ("'Burger Barn' is in the delivery app, ..."), with those apps; or ``("", [])``."""
         if config.vocabulary is None or call["name"] not in registry:
-            return ""
+            return "", []
         app = registry.get(call["name"]).app
         said = " ".join(str(v) for v in call["args"].values() if isinstance(v, (str, int, float)))
         found = names_in(said, config.vocabulary())
         if not found or app in found:
-            return ""
+            return "", []
         where = "; ".join(f"{name!r} is in the {other} app" for other, name in found.items())
-        return f" ({where}, not {app}: use a function of that app.)"
+        return f" ({where}, not {app}: use a function of that app.)", sorted(found)
 
     def _needs_confirmation(call: dict, state: AgentState) -> bool:
         """Whether the policy asks about this call (unknown tools, refused ones and tools the user

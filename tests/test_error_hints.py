@@ -213,3 +213,66 @@ def test_an_answer_whose_number_came_from_a_result_stands(registry, index):
     agent = create_agent(model, registry, device=Phone(), index=index)
     assert agent.run("What number texted me about my package?").answer == "It is 123-456-7890."
     assert not model.replies
+
+
+def test_what_a_choice_hint_points_at():
+    from agentkit._hints import choice_hint
+
+    choices = ("Yoga class", "Team standup", "Dentist appointment", "Game night")
+    # the request names one: that one, before anything else
+    assert choice_hint(choices, said="Move my yoga class", found="", args={"event": "yoga"}) == (
+        " The request says \"Yoga class\": use 'Yoga class'.")
+    # results found some but not all: those
+    assert choice_hint(choices, said="Cancel today's things", found="- title: Game night; id: e7\n- title: Yoga "
+                       "class; id: e1", args={"event": "e99"}) == (
+        " The results above found 'Yoga class', 'Game night': use those.")
+    # a listing of every choice picks nothing; a word only one choice shares with the call does
+    every = "\n".join(choices)
+    assert choice_hint(choices, said="Push my team meeting", found=every, args={"query": "team meeting time"}) == (
+        " Only 'Team standup' shares the word 'team' with your call: use 'Team standup' if that is the one meant.")
+    # a word several choices share, or only words that name nothing: no hint
+    assert choice_hint(("Game night", "Movie night"), said="x", found="", args={"query": "night plans"}) == ""
+    assert choice_hint(choices, said="x", found="", args={"query": "this time", "n": 3}) == ""
+    assert choice_hint((), said="Move my yoga class", found="", args={}) == ""
+
+
+def test_a_failed_album_points_at_the_photos_the_search_found_and_the_retry_uses_them(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        call("search_photos", query="Golden Gate Park"),
+        call("create_album", name="Park Day", photos=["photo1", "photo2"]),
+        call("create_album", name="Park Day", photos=["Alice by the lake", "Bison in the paddock"]), "Made it.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index)
+    r = agent.run("Make an album called Park Day with my Golden Gate Park photos")
+    assert [c["ok"] for c in r.tool_calls] == [True, False, True]
+    assert r.tool_calls[1]["result"].endswith(
+        "The results above found 'Alice by the lake', 'Bison in the paddock': use those.")
+    [album] = [a for a in phone.state()["photos"]["albums"] if a["name"] == "Park Day"]
+    assert album["photos"] == ["ph6", "ph7"]
+
+
+def test_an_event_search_in_other_words_points_at_the_one_event_sharing_a_word(registry, index):
+    model = ScriptedChatModel(replies=[call("find_events", query="team sync call"),
+                                       call("find_events", query="Team standup"), "At 9:30."])
+    agent = create_agent(model, registry, device=Phone(), index=index)
+    r = agent.run("When is my team meeting this morning?")
+    assert [c["ok"] for c in r.tool_calls] == [False, True]
+    assert r.tool_calls[0]["result"].endswith("Only 'Team standup' shares the word 'team' with your call: use "
+                                              "'Team standup' if that is the one meant.")
+
+
+def test_a_call_told_another_app_holds_the_thing_gets_that_apps_tools_offered(registry, index):
+    model = ScriptedChatModel(replies=[call("get_menu", restaurant="Burger Barn"), "It is a delivery store."])
+    agent = create_agent(model, registry, device=Phone(), index=index, top_k=1)
+    r = agent.run("Show me the menu of the burger place")
+    assert [t["name"] for t in model.calls[0]["tools"]] == ["get_menu"]
+    assert "('Burger Barn' is in the delivery app, not restaurants" in r.tool_calls[0]["result"]
+    then = [t["name"] for t in model.calls[1]["tools"]]
+    assert then[0] == "get_menu" and then[1:] and len(then) <= 3
+    assert all(registry.get(n).app == "delivery" for n in then[1:])
+    # with every tool offered there is nothing to add
+    model = ScriptedChatModel(replies=[call("get_menu", restaurant="Burger Barn"), "It is a delivery store."])
+    agent = create_agent(model, registry, device=Phone(), index=index, top_k=len(registry))
+    agent.run("Show me the menu of the burger place")
+    assert len(model.calls[1]["tools"]) == len(model.calls[0]["tools"]) == len(registry)

@@ -410,6 +410,24 @@ def test_a_planned_function_that_does_not_exist_leaves_the_step_free(registry, i
     assert model.calls[1]["tool_choice"] != "make_alarm"
 
 
+def test_a_planned_function_of_another_app_than_the_thing_the_step_names_is_not_forced(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan({"do": "Order fries from Burger Barn", "tool": "search_restaurants"},
+             {"do": "Book Luigi's for two at 7pm tonight", "tool": "book_table"}),
+        call("add_to_food_cart", item="Fries", store="Burger Barn"), "Fries are in the cart.",
+        call("book_table", restaurant="Luigi's", date="today", time="19:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow=NAMED)
+    r = agent.run("Order fries from Burger Barn and book Luigi's for two at 7pm tonight")
+    assert [c["name"] for c in r.tool_calls] == ["add_to_food_cart", "book_table"]
+    # Burger Barn is the delivery app's: the restaurants function is neither forced nor offered first
+    assert model.calls[1]["tool_choice"] != "search_restaurants"
+    assert model.calls[1]["tools"][0]["name"] != "search_restaurants"
+    # a step naming its own app's thing keeps its function
+    assert model.calls[3]["tool_choice"] == "book_table"
+
+
 def test_plans_are_free_text_by_default(registry, index):
     model = ScriptedChatModel(replies=[plan("Set an alarm for 7am"), call("set_alarm", time="07:00"), "Set."])
     agent = create_agent(model, registry, device=Phone(), index=index, workflow="plan")

@@ -65,8 +65,8 @@ def find_events(phone: Injected[Phone], query: str) -> list[dict]:
     found = ranked(phone.state()["calendar"], words,
                    lambda e: " ".join([e["title"], e.get("location") or "", *e.get("attendees", [])]).lower())
     if not found:
-        titles = ", ".join(e["title"] for e in phone.state()["calendar"])
-        raise ToolExecutionError(f"no event matches {query!r}. Events: {titles}")
+        titles = [e["title"] for e in phone.state()["calendar"]]
+        raise ToolExecutionError(f"no event matches {query!r}. Events: {', '.join(titles)}", choices=titles)
     return sorted(found, key=lambda e: e["start"])
 
 

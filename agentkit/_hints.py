@@ -1,0 +1,84 @@
+"""What a failed lookup's error adds for a small model: which of the things it lists is meant.
+
+A tool that cannot resolve a name (a note, an event, a photo) raises an error listing the
+existing ones (``ModelRetry.choices``). A 1.5B model then mostly retries its own wording, or
+picks the first entry listed. :func:`choice_hint` points at the entry that the request names,
+that the results so far found, or that shares a word with what the model asked for, in that
+order, and says nothing when none or several fit.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["choice_hint", "named_choice"]
+
+_MAX_FOUND = 6
+"""More found choices than this is a listing, not a pick: no hint."""
+_COMMON = frozenset(
+    "about after also before from have here into just like make more only over some than that them then there "
+    "these they this those time today what when where which with your".split())
+"""Words of four letters or more that name nothing (a query's "time", "this", "with")."""
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def named_choice(choices: tuple[str, ...], said: str) -> str | None:
+    """The one choice (an existing note, say) that the user's words name as whole words, if exactly one is."""
+    text = f" {_words(said)} "
+    named = [c for c in dict.fromkeys(choices) if (w := _words(c)) and f" {w} " in text]
+    return named[0] if len(named) == 1 else None
+
+
+def found_choices(choices: tuple[str, ...], found: str) -> list[str]:
+    """The choices that earlier results show (a search listed these photos), when they are some of them
+    but not all (a listing of everything picks nothing) and at most a handful."""
+    text = f" {_words(found)} "
+    hits = [c for c in dict.fromkeys(choices) if (w := _words(c)) and f" {w} " in text]
+    return hits if 0 < len(hits) < len(set(choices)) and len(hits) <= _MAX_FOUND else []
+
+
+def _key(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 4 else word
+
+
+def near_choice(choices: tuple[str, ...], asked: str) -> tuple[str, str] | None:
+    """``(choice, word)``: the one choice that shares a distinctive word with what the model asked for
+    ('team meeting time' and 'Team standup' share 'team'), if exactly one choice shares any."""
+    wanted = {_key(w) for w in _words(asked).split() if len(w) >= 4 and w not in _COMMON and not w.isdigit()}
+    if not wanted:
+        return None
+    shared = {}
+    for c in dict.fromkeys(choices):
+        common = [w for w in _words(c).split() if _key(w) in wanted]
+        if common:
+            shared[c] = common[0]
+    return next(iter(shared.items())) if len(shared) == 1 else None
+
+
+def _texts(args: dict) -> str:
+    """A call's text arguments, lists' items included, as one text."""
+    return " ".join(t for v in args.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, str))
+
+
+def choice_hint(choices: tuple[str, ...], *, said: str, found: str, args: dict) -> str:
+    """The sentence to add to a failed call's error, or an empty string.
+
+    Args:
+        choices: The existing things the error lists (``ModelRetry.choices``).
+        said: The user's words (the request, the step).
+        found: What the results so far showed (successful calls, earlier steps' results).
+        args: The failed call's arguments.
+    """
+    if not choices:
+        return ""
+    if hint := named_choice(choices, said):
+        return f' The request says "{hint}": use {hint!r}.'
+    if hits := found_choices(choices, found):
+        return f" The results above found {', '.join(map(repr, hits))}: use {'that' if len(hits) == 1 else 'those'}."
+    if near := near_choice(choices, _texts(args)):
+        choice, word = near
+        return f" Only {choice!r} shares the word {word!r} with your call: use {choice!r} if that is the one meant."
+    return ""
