@@ -412,17 +412,13 @@ def order_food(item: str) -> dict:
     return {}
 
 
-def test_tools_whose_examples_lead_with_the_requests_verb_get_a_bonus(monkeypatch):
+def test_tools_whose_examples_lead_with_the_requests_verb_get_a_bonus_when_asked():
     from agentkit.tools import retrieval
 
-    index = ToolIndex(ToolRegistry([pay_request, text_someone, order_food]), HashEmbedder())
-
-    def scores(query: str) -> dict[str, float]:
-        return {h.tool.name: h.score for h in index.search(query, 3)}
-
-    with_verb = scores("Text Dave that it's paid")
-    monkeypatch.setattr(retrieval, "_VERB_WEIGHT", 0.0)
-    without = scores("Text Dave that it's paid")
+    registry = ToolRegistry([pay_request, text_someone, order_food])
+    without = {h.tool.name: h.score for h in ToolIndex(registry, HashEmbedder()).search("Text Dave that it's paid", 3)}
+    index = ToolIndex(registry, HashEmbedder(), verb_weight=retrieval.VERB_WEIGHT)
+    with_verb = {h.tool.name: h.score for h in index.search("Text Dave that it's paid", 3)}
     assert with_verb["text_someone"] - without["text_someone"] == pytest.approx(0.08)
     assert with_verb["pay_request"] == pytest.approx(without["pay_request"])
     # the verb is the first word past politeness; a question leads with none

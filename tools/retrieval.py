@@ -50,9 +50,11 @@ _MIN_FETCH = 100
 """Fewest documents fetched per search, so that most candidates have their two best documents in view."""
 _LEXICAL_WEIGHT = 0.15
 """Bonus for the tool sharing the most (BM25-weighted) words with the request; others get a fraction."""
-_VERB_WEIGHT = 0.08
-"""Bonus shared by the tools whose examples start with the request's leading verb ("Text Dave that
-it's paid": send_message, not pay_money_request); a verb many tools start with ("find") gives each little."""
+VERB_WEIGHT = 0.08
+"""A ``verb_weight`` that helps retrieval alone: recall@1 0.749 -> 0.770 at 1,022 tools (docs/BENCHMARKS.md).
+It is off by default because the agent did worse with it: it reorders the few tools a step is offered,
+and the 1.5B then picked ``create_event`` for "Tell Grace that Sunday's dinner is off" (multi-app,
+session 13)."""
 _NAMED_APP_BONUS = 0.1
 """Ranking bonus for the tools of an app the request names something of (``named_apps``)."""
 _DEFAULT_APP_BONUS = 0.04
@@ -69,8 +71,8 @@ class ToolHit:
     score: float
     """Relevance on the cosine scale (higher is closer): the mean cosine similarity of the tool's
     two best-matching documents to the query (its only one, if it has one), plus up to 0.15 for
-    the words they share, plus up to 0.08 when its examples lead with the request's first word
-    (its verb, mostly); at most 1. (Ranking adds 0.04 for a default app's tool when the
+    the words they share, plus up to ``verb_weight`` (off by default) when its examples lead with
+    the request's first word (its verb, mostly); at most 1. (Ranking adds 0.04 for a default app's tool when the
     request names no other app, and 0.1 for an app the request names something of; the score
     leaves both out, so thresholds on it do not move with the mix of apps in the registry.)"""
 
@@ -91,12 +93,17 @@ class ToolIndex:
             phone's own apps, e.g. ``agentkit.tools.phone.APPS``): their tools
             rank a little higher unless the request names another app of the
             registry.
+        verb_weight: A bonus shared by the tools whose examples start with the request's leading
+            word ("Text Dave that it's paid": send_message, not pay_money_request); a word many
+            tools start with ("find") gives each little. 0 (default) turns it off; see
+            :data:`VERB_WEIGHT` for the measured trade-off.
     """
 
     def __init__(self, registry: ToolRegistry, embedder: Embedder, *,
                  path: str | Path | None = None, collection: str = "tools",
-                 default_apps: Collection[str] = ()) -> None:
+                 default_apps: Collection[str] = (), verb_weight: float = 0.0) -> None:
         self.registry = registry
+        self.verb_weight = verb_weight
         self.embedder = embedder
         self.default_apps = frozenset(default_apps)
         settings = Settings(anonymized_telemetry=False)
@@ -204,7 +211,7 @@ class ToolIndex:
                 best, second = sorted(sims, reverse=True)[:2]
             else:
                 best, second = sims[0], sims[0] if name in self._lone else floor
-            verb = _VERB_WEIGHT / len(verb_tools) if name in verb_tools else 0.0
+            verb = self.verb_weight / len(verb_tools) if name in verb_tools else 0.0
             scores[name] = min(1.0, (best + second) / 2 + _LEXICAL_WEIGHT * shared.get(name, 0.0) + verb)
             default = prefer_default and self._app_of(name) in self.default_apps
             boosted[name] = (scores[name] + (_DEFAULT_APP_BONUS if default else 0.0)
