@@ -63,11 +63,12 @@ def _texts(args: dict) -> str:
     return " ".join(t for v in args.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, str))
 
 
-def choice_hint(choices: tuple[str, ...], *, said: str, found: str, args: dict) -> str:
+def choice_hint(choices: tuple[str, ...], *, tool: str, said: str, found: str, args: dict) -> str:
     """The sentence to add to a failed call's error, or an empty string.
 
     Args:
         choices: The existing things the error lists (``ModelRetry.choices``).
+        tool: The failed call's function (a small model given a file's new path calls another one).
         said: The user's words (the request, the step).
         found: What the results so far showed (successful calls, earlier steps' results).
         args: The failed call's arguments.
@@ -77,7 +78,8 @@ def choice_hint(choices: tuple[str, ...], *, said: str, found: str, args: dict) 
     if hint := named_choice(choices, said):
         return f' The request says "{hint}": use {hint!r}.'
     if hits := found_choices(choices, found):
-        return f" The results above found {', '.join(map(repr, hits))}: use {'that' if len(hits) == 1 else 'those'}."
+        return (f" The results above found {', '.join(map(repr, hits))}: call {tool} again with "
+                f"{'that' if len(hits) == 1 else 'those'}.")
     if near := near_choice(choices, _texts(args)):
         choice, word = near
         return f" Only {choice!r} shares the word {word!r} with your call: use {choice!r} if that is the one meant."

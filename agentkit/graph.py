@@ -618,8 +618,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
                                        status="success", artifact=key))
             except ModelRetry as exc:
-                hint = choice_hint(exc.choices, said=f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}",
-                                   found=_found_text(state, out), args=call["args"])
+                said = f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}"
+                hint = choice_hint(exc.choices, tool=call["name"], said=said, found=_found_text(state, out),
+                                   args=call["args"])
                 where, apps = _held_elsewhere(call)
                 out.append(ToolMessage(f"Error: {exc}{hint}{where}", tool_call_id=call["id"], name=call["name"],
                                        status="error", artifact={**key, "elsewhere": apps} if apps else key))

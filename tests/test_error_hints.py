@@ -216,24 +216,25 @@ def test_an_answer_whose_number_came_from_a_result_stands(registry, index):
 
 
 def test_what_a_choice_hint_points_at():
-    from agentkit._hints import choice_hint
+    from agentkit._hints import choice_hint as hint
 
     choices = ("Yoga class", "Team standup", "Dentist appointment", "Game night")
     # the request names one: that one, before anything else
-    assert choice_hint(choices, said="Move my yoga class", found="", args={"event": "yoga"}) == (
+    assert hint(choices, tool="move_event", said="Move my yoga class", found="", args={"event": "yoga"}) == (
         " The request says \"Yoga class\": use 'Yoga class'.")
     # results found some but not all: those
-    assert choice_hint(choices, said="Cancel today's things", found="- title: Game night; id: e7\n- title: Yoga "
-                       "class; id: e1", args={"event": "e99"}) == (
-        " The results above found 'Yoga class', 'Game night': use those.")
+    found = "- title: Game night; id: e7\n- title: Yoga class; id: e1"
+    assert hint(choices, tool="move_event", said="Cancel today's things", found=found, args={"event": "e99"}) == (
+        " The results above found 'Yoga class', 'Game night': call move_event again with those.")
     # a listing of every choice picks nothing; a word only one choice shares with the call does
     every = "\n".join(choices)
-    assert choice_hint(choices, said="Push my team meeting", found=every, args={"query": "team meeting time"}) == (
+    assert hint(choices, tool="find_events", said="Push my team meeting", found=every,
+                args={"query": "team meeting time"}) == (
         " Only 'Team standup' shares the word 'team' with your call: use 'Team standup' if that is the one meant.")
     # a word several choices share, or only words that name nothing: no hint
-    assert choice_hint(("Game night", "Movie night"), said="x", found="", args={"query": "night plans"}) == ""
-    assert choice_hint(choices, said="x", found="", args={"query": "this time", "n": 3}) == ""
-    assert choice_hint((), said="Move my yoga class", found="", args={}) == ""
+    assert hint(("Game night", "Movie night"), tool="find_events", said="x", found="", args={"query": "night"}) == ""
+    assert hint(choices, tool="move_event", said="x", found="", args={"query": "this time", "n": 3}) == ""
+    assert hint((), tool="move_event", said="Move my yoga class", found="", args={}) == ""
 
 
 def test_a_failed_album_points_at_the_photos_the_search_found_and_the_retry_uses_them(registry, index):
@@ -247,7 +248,8 @@ def test_a_failed_album_points_at_the_photos_the_search_found_and_the_retry_uses
     r = agent.run("Make an album called Park Day with my Golden Gate Park photos")
     assert [c["ok"] for c in r.tool_calls] == [True, False, True]
     assert r.tool_calls[1]["result"].endswith(
-        "The results above found 'Alice by the lake', 'Bison in the paddock': use those.")
+        "The results above found 'Alice by the lake', 'Bison in the paddock': call create_album again with "
+        "those.")
     [album] = [a for a in phone.state()["photos"]["albums"] if a["name"] == "Park Day"]
     assert album["photos"] == ["ph6", "ph7"]
 

@@ -338,6 +338,12 @@ def test_rename_move_create_delete_files(phone):
     assert diffs == ['~ files.items.f1.path: "/Documents/Resume.pdf" -> "/Documents/Resume 2026.pdf"']
     fails(phone, "rename_file", "already exists", file="Resume 2026", new_name="Taxes 2025.pdf")
     fails(phone, "rename_file", "plain file name", file="Resume 2026", new_name="Work/x.pdf")
+    # renaming to its own name changes nothing, so it is no change (a later change of it is not a repeat)
+    before = phone.state()
+    fails(phone, "rename_file", "already has that name; nothing was renamed", file="Resume 2026",
+          new_name="Resume 2026.pdf")
+    fails(phone, "rename_file", "already has that name", file="Resume 2026", new_name="Resume 2026")
+    assert phone.state() == before
     result = call(phone, "move_file", file="boarding pass", folder="Documents")
     assert result["path"] == "/Documents/boarding_pass_SH212.pdf"
     fails(phone, "move_file", "already in /Documents", file="boarding pass", folder="/Documents")

@@ -129,6 +129,9 @@ def rename_file(phone: Injected[Phone], file: str, new_name: str) -> dict:
         if not posixpath.splitext(new_name)[1]:
             new_name += ext
         new_path = posixpath.join(posixpath.dirname(record["path"]), new_name)
+        if norm(new_path) == norm(record["path"]):  # a no-op is no change (and would count as one)
+            raise ToolExecutionError(f"{record['path']!r} already has that name; nothing was renamed "
+                                     "(to put it in another folder, use move_file)")
         if any(norm(f["path"]) == norm(new_path) for f in items if f is not record):
             raise ToolExecutionError(f"{new_path!r} already exists")
         old = record["path"]
