@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["choice_hint", "named_choice"]
+__all__ = ["choice_hint"]
 
 _MAX_FOUND = 6
 """More found choices than this is a listing, not a pick: no hint."""
@@ -25,18 +25,22 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+def _choices_in(choices: tuple[str, ...], text: str) -> list[str]:
+    """The distinct choices that ``text`` holds as whole words, in any case, in the choices' order."""
+    padded = f" {_words(text)} "
+    return [c for c in dict.fromkeys(choices) if (w := _words(c)) and f" {w} " in padded]
+
+
 def named_choice(choices: tuple[str, ...], said: str) -> str | None:
     """The one choice (an existing note, say) that the user's words name as whole words, if exactly one is."""
-    text = f" {_words(said)} "
-    named = [c for c in dict.fromkeys(choices) if (w := _words(c)) and f" {w} " in text]
+    named = _choices_in(choices, said)
     return named[0] if len(named) == 1 else None
 
 
 def found_choices(choices: tuple[str, ...], found: str) -> list[str]:
     """The choices that earlier results show (a search listed these photos), when they are some of them
     but not all (a listing of everything picks nothing) and at most a handful."""
-    text = f" {_words(found)} "
-    hits = [c for c in dict.fromkeys(choices) if (w := _words(c)) and f" {w} " in text]
+    hits = _choices_in(choices, found)
     return hits if 0 < len(hits) < len(set(choices)) and len(hits) <= _MAX_FOUND else []
 
 

@@ -72,9 +72,10 @@ class ToolHit:
     """Relevance on the cosine scale (higher is closer): the mean cosine similarity of the tool's
     two best-matching documents to the query (its only one, if it has one), plus up to 0.15 for
     the words they share, plus up to ``verb_weight`` (off by default) when its examples lead with
-    the request's first word (its verb, mostly); at most 1. (Ranking adds 0.04 for a default app's tool when the
-    request names no other app, and 0.1 for an app the request names something of; the score
-    leaves both out, so thresholds on it do not move with the mix of apps in the registry.)"""
+    the request's first word (its verb, mostly); at most 1. (Ranking adds 0.04 for a default
+    app's tool when the request names no other app, and 0.1 for an app the request names
+    something of; the score leaves both out, so thresholds on it do not move with the mix of
+    apps in the registry.)"""
 
 
 class ToolIndex:
@@ -204,7 +205,7 @@ class ToolIndex:
         shared = self._lexical.scores(query, apps)
         padded = f" {' '.join(words(query))} "
         prefer_default = not any(app in padded for app in self._other_apps)
-        verb_tools = self._verbs.get(_leading_word(query) or "", set())
+        verb_tools = self._verbs.get(_leading_word(query) or "", set()) if self.verb_weight else set()
         scores, boosted = {}, {}
         for name, sims in similarities.items():
             if len(sims) > 1:
