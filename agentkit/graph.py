@@ -219,12 +219,23 @@ def missing_scopes(tool: Any, granted: frozenset[str] | None) -> list[str]:
     return [s for s in tool.scopes if s not in granted and f"{s.split('.')[0]}.*" not in granted]
 
 
+_PARTS = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+
+
 def _similar(a: Any, b: Any) -> bool:
+    """Whether two argument values name the same thing: equal, one name containing the other ("Alice"
+    and "Alice Johnson"), or lists of as many such, in any order ("Emma, Frank" and "Frank Miller, Emma
+    Davis"; not "Emma, Frank, Bob")."""
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_similar(x, y) for x, y in zip(a, b))
     if isinstance(a, str) and isinstance(b, str):
         x, y = a.strip().casefold(), b.strip().casefold()
-        return x == y or (bool(x) and bool(y) and (x in y or y in x))
+        xs, ys = [p for p in _PARTS.split(x) if p], [p for p in _PARTS.split(y) if p]
+        if x == y or len(xs) == len(ys) == 1:
+            return x == y or (bool(x) and bool(y) and (x in y or y in x))
+        # a list ("Emma, Frank") is the same as another naming each of its people and no one else
+        return len(xs) == len(ys) and all(any(p in q or q in p for q in ys) for p in xs) \
+            and all(any(p in q or q in p for p in xs) for q in ys)
     return a == b
 
 
@@ -625,9 +636,16 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 out.append(ToolMessage(f"Error: {exc}{hint}{where}", tool_call_id=call["id"], name=call["name"],
                                        status="error", artifact={**key, "elsewhere": apps} if apps else key))
         update = {"messages": out, "decisions": {}}
-        if extra := _tools_elsewhere(state, out):
+        if extra := list(dict.fromkeys([*_tools_named(state, out), *_tools_elsewhere(state, out)])):
             update["offered_tools"] = [*(state.get("offered_tools") or []), *extra]
         return update
+
+    def _tools_named(state: AgentState, out: list[ToolMessage]) -> list[str]:
+        """The registered functions a failed call's error names ("add dishes with add_to_food_cart first")
+        that the step is not offered: told to call one, the model must be able to."""
+        offered = state.get("offered_tools") or []
+        named = (n for m in out if m.status == "error" for n in re.findall(r"\b[a-z]\w*_\w+\b", str(m.content)))
+        return [n for n in dict.fromkeys(named) if n in registry and n not in offered]
 
     def _tools_elsewhere(state: AgentState, out: list[ToolMessage]) -> list[str]:
         """Up to two tools of each app that failed calls were told holds what they named, best first for

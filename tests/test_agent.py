@@ -107,6 +107,22 @@ def test_near_duplicate_state_change_is_not_executed(registry, index):
     assert len(diff(before, phone.state())) == 1 and r.answer == "Sent."
 
 
+def test_a_group_message_to_the_same_people_named_in_full_is_not_sent_again(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("send_message", to="Emma, Frank", body="Moved to 10"),
+                         call("send_message", to="Frank Miller and Emma Davis", body="Moved to 10"), "Sent."],
+                        registry, index, phone)
+    r = agent.run("text emma and frank that it moved to 10")
+    assert [c["ok"] for c in r.tool_calls] == [True] and r.llm_calls == 3  # the repeat: asked again, prose only
+    assert len(diff(before, phone.state())) == 2  # one message to each of the two
+    # a group with someone else in it is another message
+    model, agent = make([call("send_message", to="Emma, Frank", body="Moved to 10"),
+                         call("send_message", to="Emma, Frank, Bob", body="Moved to 10"), "Sent."],
+                        registry, index, Phone())
+    assert [c["ok"] for c in agent.run("text emma and frank, then bob too").tool_calls] == [True, True]
+
+
 def test_a_corrected_call_after_a_failure_runs(registry, index):
     phone = Phone()
     before = phone.state()

@@ -278,3 +278,17 @@ def test_a_call_told_another_app_holds_the_thing_gets_that_apps_tools_offered(re
     agent = create_agent(model, registry, device=Phone(), index=index, top_k=len(registry))
     agent.run("Show me the menu of the burger place")
     assert len(model.calls[1]["tools"]) == len(model.calls[0]["tools"]) == len(registry)
+
+
+def test_a_function_an_error_names_is_offered_next(registry, index):
+    model = ScriptedChatModel(replies=[call("place_food_order", address="work"), "The cart is empty."])
+    agent = create_agent(model, registry, device=Phone(), index=index, top_k=1)
+    r = agent.run("Place my food order")
+    assert [t["name"] for t in model.calls[0]["tools"]] == ["place_food_order"]
+    assert "add_to_food_cart" in r.tool_calls[0]["result"]
+    assert [t["name"] for t in model.calls[1]["tools"]] == ["place_food_order", "add_to_food_cart"]
+    # a successful call's result names nothing to add, nor does an error naming the offered function
+    model = ScriptedChatModel(replies=[call("get_menu", restaurant="Luigi's"), "Pasta."])
+    agent = create_agent(model, registry, device=Phone(), index=index, top_k=1)
+    agent.run("Show me the menu of Luigi's")
+    assert [t["name"] for t in model.calls[1]["tools"]] == [t["name"] for t in model.calls[0]["tools"]]

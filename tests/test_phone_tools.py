@@ -168,6 +168,11 @@ def test_read_messages(phone):
     alice = call(phone, "read_messages", contact="Alice")
     assert [("to" in m, m["id"]) for m in alice] == [(True, "m5"), (False, "m4")]
     assert [m["id"] for m in call(phone, "read_messages", contact="+1 415 555 0199")] == ["m9"]
+    package = call(phone, "read_messages", query="my package")
+    assert [m["id"] for m in package] == ["m9"] and package[0]["from"] == "+1 415 555 0199"
+    assert call(phone, "read_messages", query="pumpkin pie", contact="Alice") == []
+    assert [m["id"] for m in call(phone, "read_messages", query="pumpkin pie", contact="Mom")] == \
+        [m["id"] for m in mom]
 
 
 # --- calendar ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentkit.errors import ToolExecutionError
-from agentkit.tools.phone._lookup import _LIST_SEP, contact_or_number, digits, next_id, with_contact
+from agentkit.tools.phone._lookup import _LIST_SEP, contact_or_number, digits, next_id, norm, ranked, with_contact
 from agentkit.tools.phone.device import Phone
 from agentkit.tools.registry import Injected, tool
 
@@ -95,12 +95,14 @@ def send_message(phone: Injected[Phone], to: str, body: str) -> dict:
     "Show my recent texts",
     "Find the text about the dentist",
 ])
-def read_messages(phone: Injected[Phone], contact: str | None = None, unread_only: bool = False,
-                  limit: int = 10) -> list[dict]:
-    """Read text messages, newest first, optionally only one contact's or only unread ones.
+def read_messages(phone: Injected[Phone], contact: str | None = None, query: str | None = None,
+                  unread_only: bool = False, limit: int = 10) -> list[dict]:
+    """Read or search text messages, newest first: optionally only one contact's, only those about
+    something, or only unread ones.
 
     Args:
         contact: Only messages with this contact (name or number); leave empty for all.
+        query: Only messages with these words (e.g. "package"); leave empty for all.
         unread_only: true to show only unread incoming messages.
         limit: Most messages to return (default 10).
     """
@@ -108,6 +110,8 @@ def read_messages(phone: Injected[Phone], contact: str | None = None, unread_onl
     messages = state["messages"]
     if contact:
         messages = with_contact(messages, state["contacts"], contact)
+    if query and norm(query).split():
+        messages = ranked(messages, norm(query).split(), lambda m: norm(f"{m['name']} {m['body']}"))
     if unread_only:
         messages = [m for m in messages if m["direction"] == "in" and not m.get("read", True)]
     messages = sorted(messages, key=lambda m: m["time"], reverse=True)[: max(1, limit)]
