@@ -230,9 +230,11 @@ def _similar(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(_similar(x, y) for x, y in zip(a, b))
     if isinstance(a, str) and isinstance(b, str):
         x, y = a.strip().casefold(), b.strip().casefold()
+        if x == y:
+            return True
         xs, ys = [p for p in _PARTS.split(x) if p], [p for p in _PARTS.split(y) if p]
-        if x == y or len(xs) == len(ys) == 1:
-            return x == y or (bool(x) and bool(y) and (x in y or y in x))
+        if len(xs) == len(ys) == 1:
+            return x in y or y in x
         # a list ("Emma, Frank") is the same as another naming each of its people and no one else
         return len(xs) == len(ys) and all(any(p in q or q in p for q in ys) for p in xs) \
             and all(any(p in q or q in p for p in xs) for q in ys)

@@ -110,8 +110,8 @@ def read_messages(phone: Injected[Phone], contact: str | None = None, query: str
     messages = state["messages"]
     if contact:
         messages = with_contact(messages, state["contacts"], contact)
-    if query and norm(query).split():
-        messages = ranked(messages, norm(query).split(), lambda m: norm(f"{m['name']} {m['body']}"))
+    if words := norm(query or "").split():
+        messages = ranked(messages, words, lambda m: norm(f"{m['name']} {m['body']}"))
     if unread_only:
         messages = [m for m in messages if m["direction"] == "in" and not m.get("read", True)]
     messages = sorted(messages, key=lambda m: m["time"], reverse=True)[: max(1, limit)]
