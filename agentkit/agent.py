@@ -72,6 +72,9 @@ class RunResult:
     """Why the agent stopped without finishing, if it did."""
     offered_tools: list[str] = field(default_factory=list)
     """Tools retrieved for this turn, best first."""
+    plan: list[dict] = field(default_factory=list)
+    """The plan's steps at the end of the turn, ``{"id", "text", "tool"}`` each (the planning workflows;
+    empty otherwise). ``tool`` is the function the planner chose, or None."""
     pending: list[dict] = field(default_factory=list)
     """Calls waiting for the user's confirmation: ``{"id", "tool", "args", "description"}`` each.
     The run is paused (``answer`` is None); continue it with :meth:`Agent.resume`."""
@@ -228,6 +231,8 @@ class Agent:
         """The :class:`RunResult` of a turn that ended in state ``final``."""
         result = summarize(final.get("messages", [])[len(before):], thread_id=thread_id, seconds=seconds)
         result.offered_tools = list(final.get("offered_tools", []))
+        result.plan = [{"id": st.get("id"), "text": st.get("text"), "tool": st.get("tool")}
+                       for st in final.get("plan") or [] if isinstance(st, dict)]
         result.error = error or final.get("error")
         result.pending = [{"id": p.id, **p.value} for p in self.graph.get_state(cfg).interrupts]
         if result.pending:

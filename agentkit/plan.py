@@ -515,7 +515,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                     prefix = {"done": "", "declined": f"Did not {step}: ", "failed": f"Could not {step}: "}
                     answers.append(prefix[r["status"]] + text)
         answer = answer_with_overhead(" ".join(answers) or "Done.", state.get("overhead") or {})
-        return {"messages": [answer], "plan": [], "before": None}
+        return {"messages": [answer], "before": None}  # the plan stays for RunResult.plan; begin clears it
 
     graph = StateGraph(PlanState)
     graph.add_node("begin", begin)

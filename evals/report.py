@@ -48,6 +48,8 @@ class TaskRun:
     """The tool calls the agent made, as JSON values."""
     changes: list[str] = field(default_factory=list)
     """Every state change the run made, one line each."""
+    plan: list[Any] = field(default_factory=list)
+    """The agent's plan, ``{"id", "text", "tool"}`` per step, if it made one."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""

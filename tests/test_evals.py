@@ -481,6 +481,7 @@ class Result:
     cloud_calls: int = 0
     error: str | None = None
     tool_calls: list = field(default_factory=list)
+    plan: list = field(default_factory=list)
 
 
 def make_phone() -> Phone:
@@ -514,7 +515,8 @@ def fake_agent(phone: Phone, instruction: str) -> Result:
     if instruction == "Turn wifi off":
         phone.set("settings.wifi", False)
         return Result(answer="Done", llm_calls=2, cloud_calls=1,
-                      tool_calls=[{"name": "set_wifi", "arguments": {"on": False}}])
+                      tool_calls=[{"name": "set_wifi", "arguments": {"on": False}}],
+                      plan=[{"id": 1, "text": "Turn wifi off", "tool": "set_wifi"}])
     if instruction == "Turn wifi on":
         assert phone.state()["settings"]["wifi"] is False, "setup was not applied"
         phone.set("settings.wifi", True)
@@ -535,6 +537,8 @@ def test_run_suite_judges_every_task_and_survives_exceptions(tmp_path: Path) -> 
     assert by_id["text-bob"].error == "RuntimeError: model fell over"
     assert by_id["wifi-off"].changes == ["settings.wifi changed True -> False"]
     assert by_id["wifi-off"].tool_calls == [{"name": "set_wifi", "arguments": {"on": False}}]
+    assert by_id["wifi-off"].plan == [{"id": 1, "text": "Turn wifi off", "tool": "set_wifi"}]
+    assert by_id["wifi-on"].plan == []
     assert by_id["alarms-count"].answer == "You have 2 alarms"
     assert report.n_tasks == 4 and report.n_passed == 3
     assert report.success_rate == 0.75 == report.pass_hat_k
@@ -549,7 +553,7 @@ def test_run_suite_judges_every_task_and_survives_exceptions(tmp_path: Path) -> 
     assert saved["metadata"] == {"commit": "abc"}
     assert set(saved["tasks"][0]) >= {
         "id", "passed", "reason", "llm_calls", "prompt_tokens", "completion_tokens",
-        "seconds", "answer", "tool_calls", "error", "repeat",
+        "seconds", "answer", "tool_calls", "error", "repeat", "plan",
     }
     assert Report.load(tmp_path / "run" / "report.json").to_dict() == saved
     assert not list((tmp_path / "run").glob("*.tmp"))

@@ -48,6 +48,8 @@ def test_two_steps_across_apps_run_in_order_with_one_planner_call(registry, inde
     assert [c["name"] for c in r.tool_calls] == ["set_alarm", "send_message"] and all(c["ok"] for c in r.tool_calls)
     assert r.answer == "Alarm set for 7:00. Alice knows."
     assert r.llm_calls == 5  # planner + two calls per step
+    assert r.plan == [{"id": 1, "text": "Set an alarm for 7am", "tool": None},
+                      {"id": 2, "text": "Text Alice that my alarm is set for 7", "tool": None}]
     assert len(added(phone, before, "clock.alarms")) == 1 and len(added(phone, before, "messages")) == 1
     # each step's loop saw its own step as the request (and retrieved tools for it), plus what was done
     step2 = model.calls[3]["messages"]
@@ -321,6 +323,8 @@ def test_the_planner_names_each_steps_function_and_the_step_starts_with_it(regis
     agent = create_agent(model, registry, device=phone, index=index, workflow=NAMED)
     r = agent.run("Save the code K7Q2 in a note called Flight and text it to Bob")
     assert r.error is None and [c["name"] for c in r.tool_calls] == ["create_note", "send_message"]
+    assert [(st["text"], st["tool"]) for st in r.plan] == [("Save K7Q2 in a note called Flight", "create_note"),
+                                                            ("Text Bob the code K7Q2", "send_message")]
     assert len(added(phone, before, "notes")) == 1 and len(added(phone, before, "messages")) == 1
     # the planner chose among every phone function (a grammar enum), listed by app in its prompt
     item = model.calls[0]["tools"][0]["parameters"]["properties"]["steps"]["items"]
