@@ -233,11 +233,15 @@ def _similar(a: Any, b: Any) -> bool:
         if x == y:
             return True
         xs, ys = [p for p in _PARTS.split(x) if p], [p for p in _PARTS.split(y) if p]
+
+        def names(p: str, q: str) -> bool:  # one name containing the other
+            return p in q or q in p
+
         if len(xs) == len(ys) == 1:
-            return x in y or y in x
+            return names(x, y)
         # a list ("Emma, Frank") is the same as another naming each of its people and no one else
-        return len(xs) == len(ys) and all(any(p in q or q in p for q in ys) for p in xs) \
-            and all(any(p in q or q in p for p in xs) for q in ys)
+        return len(xs) == len(ys) and all(any(names(p, q) for q in ys) for p in xs) \
+            and all(any(names(p, q) for p in xs) for q in ys)
     return a == b
 
 

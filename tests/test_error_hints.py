@@ -264,31 +264,34 @@ def test_an_event_search_in_other_words_points_at_the_one_event_sharing_a_word(r
                                               "'Team standup' if that is the one meant.")
 
 
+def offered_per_call(registry, index, request, *replies, top_k=1):
+    """Run ``request`` with a scripted model: the names of the tools each model call was offered, and the result."""
+    model = ScriptedChatModel(replies=list(replies))
+    r = create_agent(model, registry, device=Phone(), index=index, top_k=top_k).run(request)
+    return [[t["name"] for t in c["tools"]] for c in model.calls], r
+
+
 def test_a_call_told_another_app_holds_the_thing_gets_that_apps_tools_offered(registry, index):
-    model = ScriptedChatModel(replies=[call("get_menu", restaurant="Burger Barn"), "It is a delivery store."])
-    agent = create_agent(model, registry, device=Phone(), index=index, top_k=1)
-    r = agent.run("Show me the menu of the burger place")
-    assert [t["name"] for t in model.calls[0]["tools"]] == ["get_menu"]
+    menu = call("get_menu", restaurant="Burger Barn")
+    (first, then), r = offered_per_call(registry, index, "Show me the menu of the burger place", menu,
+                                        "It is a delivery store.")
+    assert first == ["get_menu"]
     assert "('Burger Barn' is in the delivery app, not restaurants" in r.tool_calls[0]["result"]
-    then = [t["name"] for t in model.calls[1]["tools"]]
     assert then[0] == "get_menu" and then[1:] and len(then) <= 3
     assert all(registry.get(n).app == "delivery" for n in then[1:])
     # with every tool offered there is nothing to add
-    model = ScriptedChatModel(replies=[call("get_menu", restaurant="Burger Barn"), "It is a delivery store."])
-    agent = create_agent(model, registry, device=Phone(), index=index, top_k=len(registry))
-    agent.run("Show me the menu of the burger place")
-    assert len(model.calls[1]["tools"]) == len(model.calls[0]["tools"]) == len(registry)
+    (first, then), _ = offered_per_call(registry, index, "Show me the menu of the burger place", menu,
+                                        "It is a delivery store.", top_k=len(registry))
+    assert len(then) == len(first) == len(registry)
 
 
 def test_a_function_an_error_names_is_offered_next(registry, index):
-    model = ScriptedChatModel(replies=[call("place_food_order", address="work"), "The cart is empty."])
-    agent = create_agent(model, registry, device=Phone(), index=index, top_k=1)
-    r = agent.run("Place my food order")
-    assert [t["name"] for t in model.calls[0]["tools"]] == ["place_food_order"]
+    (first, then), r = offered_per_call(registry, index, "Place my food order",
+                                        call("place_food_order", address="work"), "The cart is empty.")
+    assert first == ["place_food_order"]
     assert "add_to_food_cart" in r.tool_calls[0]["result"]
-    assert [t["name"] for t in model.calls[1]["tools"]] == ["place_food_order", "add_to_food_cart"]
+    assert then == ["place_food_order", "add_to_food_cart"]
     # a successful call's result names nothing to add, nor does an error naming the offered function
-    model = ScriptedChatModel(replies=[call("get_menu", restaurant="Luigi's"), "Pasta."])
-    agent = create_agent(model, registry, device=Phone(), index=index, top_k=1)
-    agent.run("Show me the menu of Luigi's")
-    assert [t["name"] for t in model.calls[1]["tools"]] == [t["name"] for t in model.calls[0]["tools"]]
+    (first, then), _ = offered_per_call(registry, index, "Show me the menu of Luigi's",
+                                        call("get_menu", restaurant="Luigi's"), "Pasta.")
+    assert then == first
