@@ -448,3 +448,79 @@ def test_the_phone_vocabulary_holds_its_stores_products_songs_and_places():
     assert "Burger Barn" in vocabulary["delivery"] and "Luigi's" in vocabulary["restaurants"]
     assert "Wool scarf" in vocabulary["shopping"] and "Lighthouse" in vocabulary["music"]
     assert "Bright Smile Dental" in vocabulary["maps"] and "Home" not in vocabulary["maps"]
+
+
+class RuleEmbedder:
+    """Embeds a text as the unit vector at the angle its first matching rule gives, so that each
+    document's cosine similarity to a query (angle 0) is set by the test."""
+
+    name = "rule-embedder"
+
+    def __init__(self, rules: dict[str, float]) -> None:
+        self.rules = rules  # word in the text -> cosine similarity to a query
+
+    def embed(self, texts):
+        import math
+
+        out = []
+        for text in texts:
+            cos = next((c for word, c in self.rules.items() if word in text.lower()), 1.0)
+            out.append([cos, math.sqrt(max(0.0, 1 - cos * cos))])
+        return out
+
+
+def _quiet_tool(name: str, app: str, word: str, params: list[str], examples: list[str]) -> Tool:
+    """A tool whose documents all hold ``word`` (its rule in RuleEmbedder) and share no word with the queries."""
+    props = {p: {"type": "number" if p == "amount" else "string"} for p in params}
+    return Tool.from_schema(name, f"The {word} tool.", {"type": "object", "properties": props},
+                            lambda **kw: {}, app=app, examples=[f"{e} {word}" for e in examples])
+
+
+def test_a_stated_sum_of_money_ranks_tools_with_an_amount_a_little_higher():
+    registry = ToolRegistry([_quiet_tool("hand_over", "wallet", "zebra", ["to", "amount"], ["cash over"]),
+                             _quiet_tool("find_party", "calendar", "yak", ["query"], ["party listing"])])
+    index = ToolIndex(registry, RuleEmbedder({"zebra": 0.50, "yak": 0.53}))
+
+    def ranked(query: str) -> list[tuple[str, float]]:
+        return [(h.tool.name, round(h.score, 6)) for h in index.search(query, 2)]
+
+    plain = ranked("Give Jack 18 for the pizza")
+    assert [n for n, _ in plain] == ["find_party", "hand_over"]  # 0.03 behind without a sum
+    for said in ("Give Jack $18 for the pizza", "Give Jack 18 dollars for the pizza", "Give Jack €7.50"):
+        assert [n for n, _ in ranked(said)] == ["hand_over", "find_party"], said
+    assert ranked("Give Jack $18 for the pizza") == plain[::-1]  # the ranking moves, not the scores
+    # a number that is no sum of money changes nothing
+    assert [n for n, _ in ranked("Give Jack 18 slices of pizza")] == ["find_party", "hand_over"]
+
+
+def test_the_one_tool_whose_examples_lead_with_the_requests_verb_is_offered_last_rather_than_not_at_all():
+    tools = [_quiet_tool("a_tool", "a", "ant", [], ["Look up"]), _quiet_tool("b_tool", "b", "bee", [], ["Look up"]),
+             _quiet_tool("c_tool", "c", "cat", [], ["Look up"]), _quiet_tool("mail", "email", "dog", [], ["Email Bob"]),
+             _quiet_tool("call", "calls", "eel", [], ["Ring Mom"]), _quiet_tool("ring_bell", "home", "fox", [], ["Ring"])]
+    index = ToolIndex(ToolRegistry(tools), RuleEmbedder({"ant": 0.9, "bee": 0.8, "cat": 0.7, "dog": 0.4,
+                                                         "eel": 0.3, "fox": 0.2}))
+
+    def names(query: str, k: int) -> list[str]:
+        return [h.tool.name for h in index.search(query, k)]
+
+    assert names("Tell the dentist I'm late", 6) == ["a_tool", "b_tool", "c_tool", "mail", "call", "ring_bell"]
+    # "email" leads only mail's examples: it takes the last of three places; the others keep their order
+    assert names("Email the dentist I'm late", 3) == ["a_tool", "b_tool", "mail"]
+    assert names("Please email the dentist", 4) == ["a_tool", "b_tool", "c_tool", "mail"]
+    # a verb that leads two tools' examples, or one already offered, moves nothing
+    assert names("Ring the dentist", 3) == ["a_tool", "b_tool", "c_tool"]
+    assert names("Email the dentist", 5) == ["a_tool", "b_tool", "c_tool", "mail", "call"]
+    # nor does it take the only place or one of two: those stay the best by meaning
+    assert names("Email the dentist", 2) == ["a_tool", "b_tool"]
+
+
+def test_word_forms_count_as_one_word_in_the_lexical_index():
+    from agentkit.tools._lexical import LexicalIndex, stem
+
+    assert stem("texted") == stem("texts") == stem("text") == "text"
+    assert stem("scheduled") == stem("schedule") and stem("notes") == stem("note")
+    assert stem("address") == "address" and stem("bus") == "bus"  # "ss" and too-short stems are kept
+    index = LexicalIndex([("read_messages", "messages", "Show my recent texts"),
+                          ("search_emails", "email", "Look up an email about the package")])
+    scores = index.scores("the number that texted me")
+    assert set(scores) == {"read_messages"}

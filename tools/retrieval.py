@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import uuid
 import weakref
 from collections import Counter
@@ -57,6 +58,10 @@ and the 1.5B then picked ``create_event`` for "Tell Grace that Sunday's dinner i
 session 13)."""
 _NAMED_APP_BONUS = 0.1
 """Ranking bonus for the tools of an app the request names something of (``named_apps``)."""
+_AMOUNT_BONUS = 0.05
+"""Ranking bonus for a tool with an ``amount`` parameter when the request states a sum of money
+("Send Jack $18 for the pizza": send_money, not the event the pizza was for)."""
+_AMOUNT_RE = re.compile(r"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:dollars?|bucks|euros?|pounds|usd|eur|gbp)\b", re.I)
 _DEFAULT_APP_BONUS = 0.04
 """Bonus for a default app's tool when the request names no other app (chosen on the dev half of
 ``benchmarks/data/retrieval_queries.jsonl``: the smallest value with the best recall@5 there)."""
@@ -122,6 +127,7 @@ class ToolIndex:
         self._lone: set[str] = set()  # tools with a single document (no examples)
         self._other_apps: list[str] = []  # names of the apps that are not default, as " word word "
         self._verbs: dict[str, set[str]] = {}  # leading word of an example -> the tools with such examples
+        self._priced: set[str] = set()  # tools with an ``amount`` parameter
         self.sync()
 
     def _open(self) -> chromadb.Collection:
@@ -168,6 +174,7 @@ class ToolIndex:
             for example in t.examples:
                 if verb := _leading_word(example):
                     self._verbs.setdefault(verb, set()).add(t.name)
+        self._priced = {t.name for t in self.registry if "amount" in t.parameters.get("properties", {})}
         self._other_apps = sorted({f" {' '.join(words(t.app))} " for t in self.registry
                                    if t.app not in self.default_apps and words(t.app)})
         return len(new)
@@ -205,7 +212,9 @@ class ToolIndex:
         shared = self._lexical.scores(query, apps)
         padded = f" {' '.join(words(query))} "
         prefer_default = not any(app in padded for app in self._other_apps)
-        verb_tools = self._verbs.get(_leading_word(query) or "", set()) if self.verb_weight else set()
+        lead_tools = self._verbs.get(_leading_word(query) or "", set())
+        verb_tools = lead_tools if self.verb_weight else set()
+        priced = self._priced if _AMOUNT_RE.search(query) else set()
         scores, boosted = {}, {}
         for name, sims in similarities.items():
             if len(sims) > 1:
@@ -216,9 +225,14 @@ class ToolIndex:
             scores[name] = min(1.0, (best + second) / 2 + _LEXICAL_WEIGHT * shared.get(name, 0.0) + verb)
             default = prefer_default and self._app_of(name) in self.default_apps
             boosted[name] = (scores[name] + (_DEFAULT_APP_BONUS if default else 0.0)
-                             + (_NAMED_APP_BONUS if self._app_of(name) in named_apps else 0.0))
-        ranked = sorted(scores, key=boosted.__getitem__, reverse=True)
-        return [ToolHit(self.registry.get(name), scores[name]) for name in ranked if name in self.registry][:k]
+                             + (_NAMED_APP_BONUS if self._app_of(name) in named_apps else 0.0)
+                           + (_AMOUNT_BONUS if name in priced else 0.0))
+        ranked = [name for name in sorted(scores, key=boosted.__getitem__, reverse=True) if name in self.registry]
+        if k >= 3 and len(lead_tools) == 1 and (only := next(iter(lead_tools))) in ranked[k:]:
+            # the one tool whose examples lead with the request's verb ("Email the dental office
+            # ..."): offered last of three or more, the rest in their order, rather than not at all
+            ranked.insert(k - 1, ranked.pop(ranked.index(only)))
+        return [ToolHit(self.registry.get(name), scores[name]) for name in ranked[:k]]
 
     def _app_of(self, name: str) -> str | None:
         return self.registry.get(name).app if name in self.registry else None

@@ -91,9 +91,9 @@ def send_message(phone: Injected[Phone], to: str, body: str) -> dict:
 @tool(app="messages", scopes=["messages.read", "contacts.read"], examples=[
     "What did Mom text me?",
     "Do I have any unread messages?",
-    "Read my last messages from Alice",
     "Show my recent texts",
     "Find the text about the dentist",
+    "Who texted me about the delivery?",
 ])
 def read_messages(phone: Injected[Phone], contact: str | None = None, query: str | None = None,
                   unread_only: bool = False, limit: int = 10) -> list[dict]:

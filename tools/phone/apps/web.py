@@ -53,6 +53,7 @@ def _find_page(pages: list[dict], page: str) -> dict:
     "Look up the height of Mount Everest",
     "When is Thanksgiving this year?",
     "How much should I tip at a restaurant?",
+    "Find the web page with the museum's opening hours",
 ])
 def search_web(phone: Injected[Phone], query: str, limit: int = 5) -> list[dict]:
     """Search the web; returns the best-matching pages with id, title, address and a snippet.
