@@ -8,7 +8,13 @@ tools' schemas in the prompt): the prompt-size cost of that is printed too.
 With ``--vocabulary`` it ranks a second time with the apps each instruction names something of
 (a store, a product: ``Phone.vocabulary``), as ``create_agent`` does, after the plain ranking.
 
-Usage: python benchmarks/bench_retrieval.py [--suite single-app] [-k 5] [--vocabulary]
+With ``--steps FILE`` the queries are plan steps instead (JSON lines of ``task``, ``query`` and
+``expected`` tools, such as ``benchmarks/data/plan_steps.jsonl``: step texts the on-device planner
+wrote for multi-app tasks, labelled with the function each step needs), each ranked with its
+task's phone vocabulary under ``--vocabulary``. That file's steps are the failing ones the
+session-15 retrieval changes were made for, so its figures are a development set, not a held-out one.
+
+Usage: python benchmarks/bench_retrieval.py [--suite single-app] [-k 5] [--vocabulary] [--steps FILE]
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import json
 import os
 import statistics
 import time
+from types import SimpleNamespace
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -26,7 +33,7 @@ from agentkit.embeddings import default_embedder  # noqa: E402
 from agentkit.evals import load_suite  # noqa: E402
 from agentkit.tools.loading import load_registry  # noqa: E402
 from agentkit.evals.runner import apply_setup  # noqa: E402
-from agentkit.tools.phone import Phone  # noqa: E402
+from agentkit.tools.phone import APPS, Phone  # noqa: E402
 from agentkit.tools.retrieval import _NAMED_APP_BONUS, ToolIndex, apps_named  # noqa: E402
 
 
@@ -36,12 +43,17 @@ def main() -> None:
     ap.add_argument("-k", type=int, default=5)
     ap.add_argument("--vocabulary", action="store_true",
                     help="also rank with the apps each instruction names something of (the phone's vocabulary)")
+    ap.add_argument("--steps", help="JSON lines of plan steps (task, query, expected) to rank instead of the "
+                                    "suite's instructions (their tasks are looked up in --suite)")
     args = ap.parse_args()
 
     suite = load_suite(args.suite)
+    if args.steps:
+        suite = steps_suite(suite, args.steps)
     registry = load_registry()
     t0 = time.perf_counter()
-    index = ToolIndex(registry, default_embedder())
+    # steps are ranked as the agent ranks them, the phone's own apps preferred
+    index = ToolIndex(registry, default_embedder(), default_apps=APPS if args.steps else ())
     build = time.perf_counter() - t0
     index.search("warm up", args.k)
     print(f"index built in {build:.1f} s (model load included)")
@@ -52,12 +64,25 @@ def main() -> None:
 
         def named(task):
             phone = Phone()
-            apply_setup(phone, task)
+            apply_setup(phone, getattr(task, "task", task))
             return apps_named(task.instruction, phone.vocabulary())
     else:
         def named(task):
             return ()
     report(suite, index, args.k, named)
+
+
+def steps_suite(suite, path: str) -> SimpleNamespace:
+    """The labelled steps of ``path`` as a suite: each step an "instruction" with its tools, and its
+    task (whose phone gives the vocabulary)."""
+    by_id = {t.id: t for t in suite.tasks}
+    steps = []
+    with open(path) as f:
+        for i, line in enumerate(f, 1):
+            row = json.loads(line)
+            steps.append(SimpleNamespace(id=f"{row['task']}#{i}", instruction=row["query"],
+                                         tools=tuple(row["expected"]), task=by_id[row["task"]], any_of=True))
+    return SimpleNamespace(name=f"{suite.name} steps ({os.path.basename(path)})", tasks=steps)
 
 
 def report(suite, index: ToolIndex, k_max: int, named) -> None:
@@ -72,10 +97,11 @@ def report(suite, index: ToolIndex, k_max: int, named) -> None:
         latencies.append((time.perf_counter() - t) * 1000)
         names = [h.tool.name for h in hits]
         labels = set(task.tools)
-        for k in recalls:
-            recalls[k].append(len(labels & set(names[:k])) / len(labels))
+        for k in recalls:  # a step's labels are alternatives: finding one is enough
+            found = len(labels & set(names[:k]))
+            recalls[k].append(min(found, 1) if getattr(task, "any_of", False) else found / len(labels))
         top1.append(names[0] in labels)
-        if labels - set(names):
+        if (labels.isdisjoint(names) if getattr(task, "any_of", False) else labels - set(names)):
             misses.append((task.id, task.instruction, sorted(labels - set(names)), names))
 
     def schema_chars(tools) -> int:

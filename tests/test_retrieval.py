@@ -345,6 +345,21 @@ def test_labelled_requests_name_existing_tools_and_copy_no_example(toolbank):
     assert [r["query"] for r in requests if normal(r["query"]) in examples] == []
 
 
+def test_labelled_plan_steps_name_existing_tools_and_multi_app_tasks():
+    from agentkit.evals import load_suite
+    from agentkit.tools.phone.apps import TOOLS as PHONE_TOOLS
+
+    names = {t.name for t in PHONE_TOOLS}
+    tasks = {t.id: t for t in load_suite("multi-app").tasks}
+    lines = (BENCH_DATA / "plan_steps.jsonl").read_text().splitlines()
+    steps = [json.loads(line) for line in lines if line.strip()]
+    assert len(steps) >= 20
+    for s in steps:
+        assert set(s) == {"task", "query", "expected"} and s["expected"], s
+        assert s["task"] in tasks and set(s["expected"]) <= names, s
+    assert len({(s["task"], s["query"]) for s in steps}) == len(steps)
+
+
 def _third_party_chat() -> Tool:
     def pingo_send_chat(to: str, body: str) -> dict:
         """Send a text message to a contact.
