@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 
-from agentkit.graph import FEEDBACK_NAME
+from agentkit.graph import FEEDBACK_NAME, retryable
 from agentkit.tools.registry import ToolRegistry
 
 __all__ = ["add_usage", "answer_with_overhead", "carried_calls", "emit", "request_of", "state_changes", "this_turn",
@@ -64,10 +64,16 @@ def state_changes(messages: list[AnyMessage], registry: ToolRegistry) -> list[To
 
 def carried_calls(messages: list[AnyMessage], registry: ToolRegistry) -> list[ToolMessage]:
     """What a later loop of the same request must know of, in order: the successful state changes
-    (not to be redone) and the calls the user declined (not to be asked about again)."""
-    return [m for m in messages if isinstance(m, ToolMessage) and (
-        (m.status == "success" and registry.changes_state(m.name))
-        or (isinstance(m.artifact, dict) and bool(m.artifact.get("declined"))))]
+    (not to be redone), the calls the user declined (not to be asked about again), and the calls
+    that failed since the last state change (the very same call would fail again: a later loop
+    that repeats one is told so instead of running it)."""
+    tools = [m for m in messages if isinstance(m, ToolMessage)]
+    changes = {i for i, m in enumerate(tools) if m.status == "success" and registry.changes_state(m.name)}
+    since = max(changes, default=-1)
+    return [m for i, m in enumerate(tools) if (
+        i in changes or (isinstance(m.artifact, dict) and bool(m.artifact.get("declined")))
+        or (i > since and m.status == "error" and isinstance(m.artifact, dict) and "name" in m.artifact
+            and retryable(m)))]
 
 
 def this_turn(messages: list[AnyMessage]) -> list[AnyMessage]:

@@ -39,6 +39,9 @@ __all__ = ["AgentState", "AgentConfig", "build_graph", "expects_change"]
 
 FEEDBACK_NAME = "agentkit"
 """``name`` of the messages the runtime itself sends to the model."""
+REPEATED_FAILURE = "agentkit_repeated_failure"
+"""``response_metadata`` key set on an answer given because the model repeated a call that had already
+failed (in this loop or an earlier step of the request): the answer reports a failure, not work done."""
 
 
 class AgentState(TypedDict, total=False):
@@ -414,8 +417,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         must_call = (config.require_tool_above is not None and state.get("turn_llm_calls", 0) == 0
                      and bool(scores) and scores[0] >= config.require_tool_above)
         made = _turn_calls(state)
-        # (a denial is no failure: earlier steps' denials are among ``made`` so as not to ask again)
-        first_failure = sum(m.status == "error" and retryable(m) for m in made) == 1
+        # this loop's own failures (a denial is none; earlier steps' calls are among ``made`` too)
+        failures = sum(m.status == "error" and retryable(m) for m in made[len(_calls_in(state.get("earlier") or [])):])
+        first_failure = failures == 1
         last = state["messages"][-1] if state["messages"] else None
         if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
                 and retryable(last) and first_failure):
@@ -458,9 +462,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
 
         reply, repeats = ask(messages)
         calls = 1
-        if (config.retry_after_error and tools and repeats and all(repeats) and first_failure
+        if (config.retry_after_error and tools and repeats and all(repeats) and failures <= 1
                 and all(r.status == "error" and retryable(r) for r in repeats)):
-            # the very call that just failed, again: point at the error once before giving up on it
+            # the very call that just failed (here, or in an earlier step of the request), again: point
+            # at the error once before giving up on it
             failed = repeats[-1]
             hint = HumanMessage(
                 f"That exact call already failed: {failed.content} Call {failed.artifact['name']} again with "
@@ -486,6 +491,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 else:
                     text = f"I could not do that. {last.content}"
                 retry = retry.model_copy(update={"content": text, "tool_calls": [], "invalid_tool_calls": []})
+            if all(r.status == "error" and retryable(r) for r in repeats):  # a failure's account, not work done
+                retry = retry.model_copy(update={"response_metadata": {**(retry.response_metadata or {}),
+                                                                       REPEATED_FAILURE: True}})
             reply = _merge_usage(retry, reply)
         if not reply.tool_calls and isinstance(reply.content, str) and "<tool" in reply.content:
             reply = reply.model_copy(update={"content": _clean_answer(reply.content)})

@@ -34,7 +34,7 @@ from langgraph.types import Send
 
 from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit, request_of, state_changes, this_turn,
                             usage_of)
-from agentkit.graph import AgentConfig, build_graph, expects_change, retryable
+from agentkit.graph import REPEATED_FAILURE, AgentConfig, build_graph, expects_change, retryable
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -208,13 +208,15 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
     A step is done when its loop ended without error and either its last call
     succeeded or it answered without needing a call; it failed when its last
     call failed, the loop hit a limit, or it ended with nothing; it was declined
-    when the user said no to its last call.
+    when the user said no to its last call. A step that ended by repeating a call that had already
+    failed (an answer marked :data:`~agentkit.graph.REPEATED_FAILURE`) failed too.
     """
     # a blocked repeat ("already done") is neither a failure nor news: judge by the real calls
     tool_msgs = [m for m in messages if isinstance(m, ToolMessage)
                  and not (isinstance(m.artifact, dict) and "done_before" in m.artifact)]
-    answer = next((str(m.content).strip() for m in reversed(messages)
-                   if isinstance(m, AIMessage) and not m.tool_calls and str(m.content).strip()), "")
+    final = next((m for m in reversed(messages)
+                  if isinstance(m, AIMessage) and not m.tool_calls and str(m.content).strip()), None)
+    answer = str(final.content).strip() if final is not None else ""
     answer = _ECHO.split(answer, maxsplit=1)[0].strip()  # the brief copied into an answer is not news
     calls = [{"name": m.name, "ok": m.status == "success"} for m in tool_msgs]
     last_ok = bool(tool_msgs) and tool_msgs[-1].status == "success"
@@ -225,6 +227,9 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
         status, result = "declined", f"the user declined {tool_msgs[-1].name}, so it was not done"
     elif tool_msgs and not last_ok:
         status, result = "failed", str(tool_msgs[-1].content)
+    elif final is not None and (final.response_metadata or {}).get(REPEATED_FAILURE):
+        # it ended by repeating a call that had already failed (here or in an earlier step)
+        status, result = "failed", answer or str(final.content)
     elif not tool_msgs and not answer:
         status, result = "failed", "nothing was done"
     else:

@@ -225,6 +225,80 @@ def test_step_outcome_ignores_blocked_repeats():
     assert step_outcome([ok, blocked, AIMessage("Done.")], None)["status"] == "done"
 
 
+def test_a_step_that_ends_by_repeating_a_failed_call_failed():
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    from agentkit.graph import REPEATED_FAILURE
+
+    ok = ToolMessage("found", tool_call_id="1", name="search_contacts", status="success")
+    told = AIMessage("I could not do that. Error: no contact named 'Zed'.", response_metadata={REPEATED_FAILURE: True})
+    assert step_outcome([told], None)["status"] == "failed"
+    assert step_outcome([ok, told], None) == {"status": "failed", "result": told.content, "answer": told.content,
+                                              "calls": [{"name": "search_contacts", "ok": True}]}
+    assert step_outcome([ok, AIMessage(told.content)], None)["status"] == "done"  # (unmarked: as it says)
+
+
+def test_failed_calls_are_carried_to_later_loops_until_the_next_state_change(registry):
+    from langchain_core.messages import ToolMessage
+
+    from agentkit._turn import carried_calls
+
+    def msg(name, status, **extra):
+        return ToolMessage(name, tool_call_id=name, name=name, status=status, artifact={"name": name, "args": {}, **extra})
+
+    before = msg("send_message", "error")
+    change = msg("create_note", "success")
+    lookup = msg("search_contacts", "success")
+    declined = msg("delete_photo", "error", declined=True)
+    blocked = msg("set_alarm", "error", done_before="set")
+    after = msg("make_call", "error")
+    carried = carried_calls([before, change, declined, lookup, blocked, after], registry)
+    # the failure before the note may succeed now; a lookup changes nothing; a blocked repeat is no failure
+    assert carried == [change, declined, after]
+    assert carried_calls([before, lookup], registry) == [before]
+
+
+def test_a_later_step_that_repeats_a_failed_call_is_shown_its_error_instead_and_fails(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Text Zed that I'm up"),
+        call("send_message", to="Zed", body="I'm up"), call("send_message", to="Zed Q", body="I'm up"),
+        "I could not find Zed.",
+        plan("Text Zed that I'm up"),  # the replan: the same step, and the same first call
+        call("send_message", to="Zed", body="I'm up"),
+        call("send_message", to="Zed", body="I'm up"),  # again, after being shown the error
+        "Zed is not in the contacts.",
+        plan("Tell the user Zed is not in the contacts"), "Zed is not in your contacts.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Text Zed that I'm up")
+    assert not model.replies and r.error is None
+    assert [(c["args"]["to"], c["ok"]) for c in r.tool_calls] == [("Zed", False), ("Zed Q", False)]  # run once each
+    shown = model.calls[6]["messages"][-1].content
+    assert shown.startswith("That exact call already failed: ") and "Zed" in shown
+    assert model.calls[7]["tool_choice"] == "none"  # then asked for prose, no call
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 2  # the repeated failure failed the step, so it was replanned
+    assert diff(before, phone.state()) == []
+
+
+def test_a_failed_call_may_run_again_after_a_state_change(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Text Zed that I'm up"),
+        call("send_message", to="Zed", body="I'm up"), call("send_message", to="Zed Q", body="I'm up"), "No Zed.",
+        plan("Add Zed to my contacts as 415 555 0100", "Text Zed that I'm up"),
+        call("add_contact", name="Zed", phone_number="415 555 0100"), "Added.",
+        call("send_message", to="Zed", body="I'm up"), "Sent.",  # the same call: the new contact can take it
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Text Zed that I'm up; his number is 415 555 0100")
+    assert not model.replies and r.error is None
+    assert [(c["name"], c["ok"]) for c in r.tool_calls] == [
+        ("send_message", False), ("send_message", False), ("add_contact", True), ("send_message", True)]
+
+
 def test_step_outcome_rules():
     from langchain_core.messages import AIMessage, ToolMessage
 
@@ -772,9 +846,11 @@ def test_a_date_only_a_failed_call_gave_is_no_evidence_for_the_retry(registry, i
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
     r = agent.run("Book Curry House for two at noon on Sunday")
-    assert [c["ok"] for c in r.tool_calls] == [False, False, True]
-    assert "date='2026-11-28' is a day the request does not name" in r.tool_calls[1]["result"]
+    # the replanned step's repeat of the failed call is not run again: the model is shown its error
+    assert [c["ok"] for c in r.tool_calls] == [False, True]
+    assert "date='2026-11-28' is a day the request does not name" in r.tool_calls[0]["result"]
     assert "These calls failed earlier; do not repeat them unchanged:" in model.calls[4]["messages"][0].content
+    assert model.calls[5]["messages"][-1].content.startswith("That exact call already failed: ")
     assert [b["date"] for b in added(phone, before, "restaurants.bookings")] == ["2026-11-29"]
 
 
