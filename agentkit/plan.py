@@ -35,6 +35,7 @@ from langgraph.types import Send
 from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit, request_of, state_changes, this_turn,
                             usage_of)
 from agentkit.graph import REPEATED_FAILURE, AgentConfig, build_graph, expects_change, retryable
+from agentkit.tools._lexical import names_in
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -454,6 +455,18 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                    for s in state["plan"] if results.get(str(s["id"]), {}).get("status") != "done"}
         return {"plan": kept + steps, "results": cleared, "replans": state.get("replans", 0) + 1, "overhead": usage}
 
+    def off_app(asked: str, proof: Any) -> bool:
+        """Whether ``proof`` is a change or lookup of an app that cannot be what ``asked`` is about: the
+        thing asked names something of another app (a store, a product: the device's vocabulary), and
+        none of the tools retrieved for it (twice the usual number) is of the proof's app."""
+        app = _proof_app(proof, registry)
+        if app is None or config.vocabulary is None or config.retrieve is None:
+            return False
+        named = names_in(asked, config.vocabulary())
+        if not named or app in named:
+            return False
+        return app not in {registry.get(n).app for n, _ in config.retrieve(asked, 2 * config.top_k) if n in registry}
+
     def critic(state: PlanState) -> dict:
         results = state.get("results") or {}
         failed = [f"{s['text']} -> {results[str(s['id'])]['result']}" for s in state["plan"]
@@ -478,9 +491,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             user = (f"Request: {state['request']}\nActions taken:\n" + ("\n".join(lines) or "(none)")
                     + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes) or "(none)"))
             args, usage = ask(critic_model, _verdict_tool(_evidence(turn, changes, registry)), CRITIC_PROMPT, user)
-            missing = _unmet(args)
+            checks = [c for c in args.get("checks") or [] if isinstance(c, dict)]
+            wrong = [c for c in checks if off_app(str(c.get("asked") or ""), c.get("shown_by"))]
+            # (a small critic cites a timer as the proof of a food order: no proof of it)
+            missing = _unmet({"checks": [{**c, "shown_by": _NOTHING} if c in wrong else c for c in checks]})
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
-            emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding})
+            emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding,
+                  "other_app_proofs": wrong})
         todo = [then for then in dict.fromkeys(then for _, then in unfinished)
                 if then not in (state.get("finishing") or [])]
         if todo and not (failed or idle):
@@ -608,6 +625,18 @@ def _evidence(messages: list[AnyMessage], changes: list[str], registry: ToolRegi
                 and not registry.changes_state(m.name):
             cited.append(f"found by {m.name}")
     return list(dict.fromkeys(cited))
+
+
+def _proof_app(proof: Any, registry: ToolRegistry) -> str | None:
+    """The app of a proof the critic cites: a change's first path part (``+ clock.timers.t1``: clock) or a
+    lookup's tool's app (``found by get_weather``: weather); None for anything else."""
+    if not isinstance(proof, str):
+        return None
+    if proof.startswith("found by "):
+        name = proof.removeprefix("found by ")
+        return registry.get(name).app if name in registry else None
+    m = re.match(r"[+\-~*]?\s*([a-z_]+)\.\w", proof)
+    return m.group(1) if m else None
 
 
 def _words(text: str) -> set[str]:

@@ -893,7 +893,8 @@ def test_the_critic_picks_its_proof_from_the_changes_and_lookups_and_says_what_i
     assert not any("send_message" in p for p in proof) and len(proof) == 4  # a change proves it, not the call
     assert proof[-2:] == ["nothing needed: its condition did not hold", "nothing shows it"]
     critique = [e.data for e in events if e.kind == "critique"]
-    assert critique == [{"node": "critic", "checks": [{"asked": "everything", "shown_by": SHOWN}], "finding": ""}]
+    assert critique == [{"node": "critic", "checks": [{"asked": "everything", "shown_by": SHOWN}], "finding": "",
+                         "other_app_proofs": []}]
 
 
 def test_a_critique_covers_a_step_only_with_its_names_and_numbers():
@@ -977,3 +978,46 @@ def test_finished_by_naming_no_registered_tool_is_ignored(registry):
     assert _unfinished(added_it, both, "Buy tea") == [
         ("add_to_shopping_cart(product='tea') was not followed by checkout_shopping_cart", "checkout_shopping_cart")]
     assert _unfinished(added_it, both, "Put tea in my cart") == []
+
+
+def test_the_critic_s_proof_from_an_app_that_cannot_do_the_thing_asked_is_no_proof(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Set a 30 minute timer"),  # the planner left the order out
+        call("set_timer", minutes=30), "Timer set.",
+        call("verdict", checks=[{"asked": "Order fries from Burger Barn", "shown_by": "+ clock.timers.t1"},
+                                {"asked": "Set a 30 minute timer", "shown_by": "+ clock.timers.t1"}]),
+        plan("Find fries at Burger Barn"),
+        call("search_food_delivery", query="fries"), "Burger Barn has fries.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    events = list(agent.stream("Order fries from Burger Barn and set a 30 minute timer"))
+    assert not model.replies
+    retry_prompt = model.calls[4]["messages"][-1].content
+    assert "Not done yet: Order fries from Burger Barn." in retry_prompt
+    assert "Set a 30 minute timer" not in retry_prompt.split("Not done yet:")[1]
+    [critique, _] = [e.data for e in events if e.kind == "critique"]
+    assert critique["other_app_proofs"] == [{"asked": "Order fries from Burger Barn", "shown_by": "+ clock.timers.t1"}]
+
+
+def test_a_proof_from_another_app_that_can_do_the_thing_asked_stands(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Text Bob that dinner at Luigi's is booked"),
+        call("send_message", to="Bob", body="Dinner at Luigi's is booked"), "Sent.",
+        call("verdict", checks=[{"asked": "Text Bob that dinner at Luigi's is booked", "shown_by": "+ messages.m11"}]),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    r = agent.run("Text Bob that dinner at Luigi's is booked")
+    assert not model.replies and r.error is None and r.answer == "Sent."
+
+
+def test_the_app_of_a_critic_s_proof(registry):
+    from agentkit.plan import _proof_app
+
+    assert _proof_app("+ clock.timers.t1", registry) == "clock"
+    assert _proof_app("~ settings.wifi", registry) == "settings"
+    assert _proof_app("found by get_weather", registry) == "weather"
+    assert _proof_app("found by no_such_tool", registry) is None
+    assert _proof_app("nothing shows it", registry) is None and _proof_app(None, registry) is None
