@@ -10,7 +10,9 @@ decide alone, plus a small bonus for the words it shares with the request
 blurs, and one for the tools whose examples lead with the request's verb ("Text
 Dave that it's paid" is a message, though its words are closer to paying). The
 ranking puts an app ahead when the request names something of it (``named_apps``:
-"Find Burger Barn" names a delivery store; see :func:`apps_named`). Tools of the phone's default apps (its own messages, calendar, ...)
+"Find Burger Barn" names a delivery store; see :func:`apps_named`), and the tools that take an
+``amount`` when it states a sum of money; the one tool whose examples lead with the request's verb
+is always offered. Tools of the phone's default apps (its own messages, calendar, ...)
 get a further small bonus unless the request names another app, as a phone
 assistant sends "text Jordan" to the default messaging app rather than to
 some installed chat app whose description happens to be closer.
@@ -193,7 +195,11 @@ class ToolIndex:
         Returns:
             Up to ``k`` distinct tools with their scores, best first: by score, with a
             default app's tool ahead of another's that scores up to 0.04 higher when the
-            request names no app outside ``default_apps``.
+            request names no app outside ``default_apps``, and a tool with an ``amount``
+            parameter ahead of one scoring up to 0.05 higher when the request states a sum of
+            money ("$18", "20 dollars"). When ``k >= 3`` and the request's leading word leads
+            the examples of exactly one tool ("Email the office ..."), that tool is among them:
+            if it ranks lower, it takes the last place, the others keeping their order.
         """
         if k < 1 or (apps is not None and not apps):
             return []
