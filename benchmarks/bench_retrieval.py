@@ -12,7 +12,8 @@ With ``--steps FILE`` the queries are plan steps instead (JSON lines of ``task``
 ``expected`` tools, such as ``benchmarks/data/plan_steps.jsonl``: step texts the on-device planner
 wrote for multi-app tasks, labelled with the function each step needs), each ranked with its
 task's phone vocabulary under ``--vocabulary``. That file's steps are the failing ones the
-session-15 retrieval changes were made for, so its figures are a development set, not a held-out one.
+session-15 retrieval changes were made for, so its figures are a development set; ``plan_steps_heldout.jsonl``
+holds 31 steps of later runs, labelled after those changes were made.
 
 Usage: python benchmarks/bench_retrieval.py [--suite single-app] [-k 5] [--vocabulary] [--steps FILE]
 """

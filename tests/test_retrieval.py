@@ -351,9 +351,10 @@ def test_labelled_plan_steps_name_existing_tools_and_multi_app_tasks():
 
     names = {t.name for t in PHONE_TOOLS}
     tasks = {t.id: t for t in load_suite("multi-app").tasks}
-    lines = (BENCH_DATA / "plan_steps.jsonl").read_text().splitlines()
+    lines = [*(BENCH_DATA / "plan_steps.jsonl").read_text().splitlines(),
+             *(BENCH_DATA / "plan_steps_heldout.jsonl").read_text().splitlines()]
     steps = [json.loads(line) for line in lines if line.strip()]
-    assert len(steps) >= 20
+    assert len(steps) >= 50
     for s in steps:
         assert set(s) == {"task", "query", "expected"} and s["expected"], s
         assert s["task"] in tasks and set(s["expected"]) <= names, s
@@ -527,15 +528,3 @@ def test_the_one_tool_whose_examples_lead_with_the_requests_verb_is_offered_last
     assert names("Email the dentist", 5) == ["a_tool", "b_tool", "c_tool", "mail", "call"]
     # nor does it take the only place or one of two: those stay the best by meaning
     assert names("Email the dentist", 2) == ["a_tool", "b_tool"]
-
-
-def test_word_forms_count_as_one_word_in_the_lexical_index():
-    from agentkit.tools._lexical import LexicalIndex, stem
-
-    assert stem("texted") == stem("texts") == stem("text") == "text"
-    assert stem("scheduled") == stem("schedule") and stem("notes") == stem("note")
-    assert stem("address") == "address" and stem("bus") == "bus"  # "ss" and too-short stems are kept
-    index = LexicalIndex([("read_messages", "messages", "Show my recent texts"),
-                          ("search_emails", "email", "Look up an email about the package")])
-    scores = index.scores("the number that texted me")
-    assert set(scores) == {"read_messages"}

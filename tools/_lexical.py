@@ -30,23 +30,8 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD_RE.findall(text.lower()) if w not in _STOP_WORDS]
 
 
-_SUFFIX_RE = re.compile(r"(?:ing|ed|es|s)$")
-
-
-def stem(word: str) -> str:
-    """A crude stem, so that a word's forms count as one: "texted", "texts" and "text" -> "text",
-    "notes" and "note" -> "not". A word ending in "ss" ("address") is kept whole, and so is one
-    whose stem would be shorter than three letters ("bus", "uses")."""
-    if word.endswith("ss"):
-        return word
-    base = _SUFFIX_RE.sub("", word)
-    base = base[:-1] if base.endswith("e") else base
-    return base if len(base) >= 3 else word
-
-
 class LexicalIndex:
-    """BM25 over documents, each owned by a tool; a tool scores as its best document. Words are
-    compared by their :func:`stem`.
+    """BM25 over documents, each owned by a tool; a tool scores as its best document.
 
     Args:
         documents: ``(tool name, app, text)`` for every document.
@@ -57,7 +42,7 @@ class LexicalIndex:
         self._lengths: list[int] = []
         self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for i, (tool, app, text) in enumerate(documents):
-            counts = Counter(stem(w) for w in words(text))
+            counts = Counter(words(text))
             self._owners.append((tool, app))
             self._lengths.append(sum(counts.values()))
             for word, n in counts.items():
@@ -76,7 +61,7 @@ class LexicalIndex:
         """
         n = len(self._owners)
         per_document: dict[int, float] = defaultdict(float)
-        for word in {stem(w) for w in words(query)}:
+        for word in set(words(query)):
             postings = self._postings.get(word)
             if not postings:
                 continue
