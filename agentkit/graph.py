@@ -261,7 +261,12 @@ def _same_effect(name: str, args: dict, earlier: dict) -> bool:
 def _turn_calls(state: AgentState) -> list[ToolMessage]:
     """Tool messages of the current turn that record a call (artifact ``{"name", "args"}``), after
     those made for the same request outside this loop."""
-    return [*_calls_in(state.get("earlier") or []), *_calls_in(state["messages"][state.get("turn_start", 0):])]
+    return [*_calls_in(state.get("earlier") or []), *_own_calls(state)]
+
+
+def _own_calls(state: AgentState) -> list[ToolMessage]:
+    """Tool messages of the current turn made by this loop (not the ``earlier`` ones)."""
+    return _calls_in(state["messages"][state.get("turn_start", 0):])
 
 
 def _calls_in(messages: list) -> list[ToolMessage]:
@@ -418,7 +423,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                      and bool(scores) and scores[0] >= config.require_tool_above)
         made = _turn_calls(state)
         # this loop's own failures (a denial is none; earlier steps' calls are among ``made`` too)
-        failures = sum(m.status == "error" and retryable(m) for m in made[len(_calls_in(state.get("earlier") or [])):])
+        failures = sum(m.status == "error" and retryable(m) for m in _own_calls(state))
         first_failure = failures == 1
         last = state["messages"][-1] if state["messages"] else None
         if (config.retry_after_error and isinstance(last, ToolMessage) and last.status == "error"
