@@ -23,9 +23,9 @@ the graph's own nodes only:
   (anything else becomes a ``custom`` event ``{"value"}``). A plan step with a
   condition writes ``decision`` ``{"node", "step", "holds", "found", "action"}``
   when it is settled before it runs; the critic writes ``critique``
-  ``{"node", "checks", "finding", "other_app_proofs"}`` with each verdict (the
-  last: the checks whose proof was set aside as of an app that cannot do the
-  thing asked).
+  ``{"node", "checks", "finding", "set_aside"}`` with each verdict (the last:
+  the checks whose proof was set aside, as of an app that cannot do the thing
+  asked, or as a skipped condition of a thing with two branches).
 
 The caller ends the stream with a ``done`` event (``Agent.stream`` does).
 """

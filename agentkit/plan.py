@@ -109,6 +109,8 @@ _ELSE = re.compile(r"\W*(if not|otherwise|or else|else)\b", re.IGNORECASE)
 """A step that is the other branch of the step before it ("If not, book Curry House")."""
 _BRANCH = re.compile(r"\b(if|unless|otherwise|else|in case|only when)\b", re.IGNORECASE)
 """Where a step's condition or one of its branches starts."""
+_ALTERNATIVE = re.compile(r"\b(instead|otherwise|if not|or else|else)\b", re.IGNORECASE)
+"""The other branch of a condition: with one, something is due whether or not the condition holds."""
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
@@ -492,12 +494,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                     + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes) or "(none)"))
             args, usage = ask(critic_model, _verdict_tool(_evidence(turn, changes, registry)), CRITIC_PROMPT, user)
             checks = [c for c in args.get("checks") or [] if isinstance(c, dict)]
-            wrong = [c for c in checks if off_app(str(c.get("asked") or ""), c.get("shown_by"))]
-            # (a small critic cites a timer as the proof of a food order: no proof of it)
+            wrong = [c for c in checks if off_app(str(c.get("asked") or ""), c.get("shown_by"))
+                     or (c.get("shown_by") == _SKIPPED and _either_or(str(c.get("asked") or "")))]
+            # (a small critic cites a timer as the proof of a food order: no proof of it; and one that
+            # reads "buy A (if it's out of stock, B instead)" as skippable skips what one branch must do)
             missing = _unmet({"checks": [{**c, "shown_by": _NOTHING} if c in wrong else c for c in checks]})
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding,
-                  "other_app_proofs": wrong})
+                  "set_aside": wrong})
         todo = [then for then in dict.fromkeys(then for _, then in unfinished)
                 if then not in (state.get("finishing") or [])]
         if todo and not (failed or idle):
@@ -637,6 +641,12 @@ def _proof_app(proof: Any, registry: ToolRegistry) -> str | None:
         return registry.get(name).app if name in registry else None
     m = re.match(r"[+\-~*]?\s*([a-z_]+)\.\w", proof)
     return m.group(1) if m else None
+
+
+def _either_or(asked: str) -> bool:
+    """Whether a thing asked has a condition and an alternative ("buy A, or B instead if A is out of
+    stock"; "if it's dry, A; otherwise B"): one of its branches is always due, so it is never skipped."""
+    return bool(_IF.search(asked) and _ALTERNATIVE.search(asked))
 
 
 def _words(text: str) -> set[str]:

@@ -894,7 +894,7 @@ def test_the_critic_picks_its_proof_from_the_changes_and_lookups_and_says_what_i
     assert proof[-2:] == ["nothing needed: its condition did not hold", "nothing shows it"]
     critique = [e.data for e in events if e.kind == "critique"]
     assert critique == [{"node": "critic", "checks": [{"asked": "everything", "shown_by": SHOWN}], "finding": "",
-                         "other_app_proofs": []}]
+                         "set_aside": []}]
 
 
 def test_a_critique_covers_a_step_only_with_its_names_and_numbers():
@@ -998,7 +998,7 @@ def test_the_critic_s_proof_from_an_app_that_cannot_do_the_thing_asked_is_no_pro
     assert "Not done yet: Order fries from Burger Barn." in retry_prompt
     assert "Set a 30 minute timer" not in retry_prompt.split("Not done yet:")[1]
     [critique, _] = [e.data for e in events if e.kind == "critique"]
-    assert critique["other_app_proofs"] == [{"asked": "Order fries from Burger Barn", "shown_by": "+ clock.timers.t1"}]
+    assert critique["set_aside"] == [{"asked": "Order fries from Burger Barn", "shown_by": "+ clock.timers.t1"}]
 
 
 def test_a_proof_from_another_app_that_can_do_the_thing_asked_stands(registry, index):
@@ -1021,3 +1021,33 @@ def test_the_app_of_a_critic_s_proof(registry):
     assert _proof_app("found by get_weather", registry) == "weather"
     assert _proof_app("found by no_such_tool", registry) is None
     assert _proof_app("nothing shows it", registry) is None and _proof_app(None, registry) is None
+
+
+def test_a_thing_with_two_branches_is_never_skipped_as_its_condition_not_holding(registry, index):
+    from agentkit.plan import _SKIPPED
+
+    phone = Phone()
+    asked = "Buy the Northway travel backpack (if it's out of stock, get the passport holder instead)"
+    model = ScriptedChatModel(replies=[
+        plan("Find the Northway travel backpack"),  # the planner left the purchase out
+        call("search_products", query="Northway travel backpack"), "It is out of stock.",
+        call("verdict", checks=[{"asked": asked, "shown_by": _SKIPPED}]),
+        plan("Find the passport holder"),
+        call("search_products", query="passport holder"), "The passport holder is in stock.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    events = list(agent.stream(asked))
+    assert not model.replies
+    assert f"Not done yet: {asked}." in model.calls[4]["messages"][-1].content
+    critique = next(e.data for e in events if e.kind == "critique")
+    assert critique["set_aside"] == [{"asked": asked, "shown_by": _SKIPPED}]
+
+
+def test_either_or_needs_a_condition_and_an_alternative():
+    from agentkit.plan import _either_or
+
+    assert _either_or("Buy the backpack (if it's out of stock, get the passport holder instead)")
+    assert _either_or("If it's dry, book a picnic; otherwise book Curry House")
+    assert not _either_or("If it rains, set a timer for 10 minutes")  # one branch: skippable
+    assert not _either_or("Order sushi instead of pizza")  # no condition
