@@ -12,8 +12,8 @@ import datetime
 import re
 from typing import Any, Callable
 
-__all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "invented_numbers", "placeholders",
-           "prune_ungrounded"]
+__all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "echoed_messages",
+           "invented_numbers", "placeholders", "prune_ungrounded"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -89,6 +89,26 @@ def unresolved_references(args: dict, request: str) -> dict[str, str]:
     an earlier answer found; the person reading the text cannot know which day "that day" is."""
     said = {m.group(0).lower() for m in _REFERENCE.finditer(request)}
     return _first_matches(args, _REFERENCE, lambda found: found.lower() in said)
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def echoed_messages(args: dict, found: str, request: str) -> list[str]:
+    """Text arguments (three words or more) that repeat word for word a line of ``found`` (the results
+    so far) which also names whom the call is for (another argument: a name, or a list of names),
+    unless ``request`` says that text: a small model asked to "text Mom that I landed" reads her
+    messages first and sends hers back to her."""
+    texts = {k: _squash(v) for k, v in args.items() if isinstance(v, str) and len(v.split()) >= 3}
+    people = [_squash(x) for k, v in args.items() if k not in texts
+              for x in (v if isinstance(v, list) else [v]) if isinstance(x, str) and x.strip()]
+    if not texts or not people or not found:
+        return []
+    lines = [f" {_squash(line)} " for line in found.splitlines()]
+    said = f" {_squash(request)} "
+    return [k for k, text in texts.items() if text and f" {text} " not in said and any(
+        f" {text} " in line and any(f" {who} " in line for who in people if who) for line in lines)]
 
 
 _NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")

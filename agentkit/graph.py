@@ -24,6 +24,7 @@ from agentkit._grounding import (
     dated_elsewhere,
     dated_today,
     day_examples,
+    echoed_messages,
     invented_numbers,
     placeholders,
     prune_ungrounded,
@@ -617,6 +618,14 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         f"{given} says {' and '.join(map(repr, refs.values()))} as the request does, but whoever "
                         "reads it cannot know which one that is: write the value itself (a day, a time, a place) "
                         "as the results above give it")
+                echoed = echoed_messages(call["args"], _found_text(state, out),
+                                         f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}") \
+                    if tool.changes_state else []
+                if echoed:  # sending someone back their own message, word for word
+                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in echoed)
+                    raise ToolArgumentError(
+                        f"{given} is, word for word, a message they sent (a result above), not what the request "
+                        "asks you to write: write the text the request asks for in your own words")
                 invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
                 if invented:  # a made-up phone number would text or save a stranger
                     raise ToolArgumentError(

@@ -302,6 +302,19 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         return [f"{s['id']}. {s['text']} -> {results[str(s['id'])]['result']}" for s in state.get("plan") or []
                 if results.get(str(s["id"]), {}).get("status") == "done"]
 
+    def settled_lines(state: PlanState) -> list[str]:
+        """The done steps as a condition is settled from them: a step whose calls returned results by
+        its text alone (those results are shown as they came; a small model's answer of a lookup can
+        misread them: "Yes, it is going to rain" for a forecast of fog), any other with its answer."""
+        results = state.get("results") or {}
+        lines = []
+        for s in state.get("plan") or []:
+            r = results.get(str(s["id"]), {})
+            if r.get("status") == "done":
+                looked_up = any(c.get("ok") for c in r.get("calls") or [])
+                lines.append(f"{s['id']}. {s['text']}" + ("" if looked_up else f" -> {r['result']}"))
+        return lines
+
     def begin(state: PlanState) -> dict:
         """Start the turn afresh: the request, and nothing planned, done or learned yet."""
         update: dict = {"request": request_of(state["messages"]), "plan": [], "results": None, "reflections": None,
@@ -357,7 +370,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         # the latest settled condition before each step, for an "If not, ..." step that follows it
         settled = {s["id"]: next((results[str(p["id"])]["holds"] for p in reversed(state["plan"]) if p["id"] < s["id"]
                                   and results.get(str(p["id"]), {}).get("holds") is not None), None) for s in steps}
-        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state), "earlier": earlier,
+        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state),
+                                 "settled_from": settled_lines(state), "earlier": earlier,
                                  "failed": failed[-3:], "evidence": evidence, "settled": settled[s["id"]]})
                 for s in steps]
 
@@ -370,7 +384,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         """
         results = (payload.get("evidence") or "").strip()
         user = (f"Request: {payload['request']}\nResults so far:\n" + (results[-1500:] or "(none)")
-                + ("\nDone so far:\n" + "\n".join(payload["done"]) if payload.get("done") else "")
+                + ("\nDone so far:\n" + "\n".join(payload["settled_from"]) if payload.get("settled_from") else "")
                 + f"\nStep: {step['text']}")
         args, usage = ask(planner_model, _DECIDE_TOOL, DECIDE_PROMPT, user)
         if not isinstance(args.get("holds"), bool):

@@ -295,3 +295,35 @@ def test_a_function_an_error_names_is_offered_next(registry, index):
     (first, then), _ = offered_per_call(registry, index, "Show me the menu of Luigi's",
                                         call("get_menu", restaurant="Luigi's"), "Pasta.")
     assert then == first
+
+
+def test_a_message_sent_back_word_for_word_to_whoever_sent_it_goes_back_to_the_model(registry, index):
+    phone = Phone()
+    before = phone.state()
+    mom_said = "Don't forget Thanksgiving dinner tomorrow at 5! Please bring the pumpkin pie."
+    model = ScriptedChatModel(replies=[
+        call("read_messages", contact="Mom"),
+        call("send_message", to="Mom", body=mom_said),
+        call("send_message", to="Mom", body="I landed safely!"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, confirm=False)
+    r = agent.run("Text Mom that I landed safely")
+    assert mom_said in r.tool_calls[0]["result"]  # the phone holds her message, so the check has work to do
+    assert [c["ok"] for c in r.tool_calls] == [True, False, True]
+    assert "word for word, a message they sent" in r.tool_calls[1]["result"]
+    sent = [m["body"] for m in phone.state()["messages"] if m not in before["messages"]]
+    assert sent == ["I landed safely!"]
+
+
+def test_what_counts_as_an_echoed_message():
+    from agentkit._grounding import echoed_messages
+
+    found = "- from: Mom; body: Please bring the pumpkin pie.; unread: yes\n- from: Alice; body: See you at lunch today"
+    assert echoed_messages({"to": "Mom", "body": "Please bring the pumpkin pie."}, found, "Text Mom I landed") == ["body"]
+    assert echoed_messages({"to": ["Mom"], "body": "please bring the pumpkin pie"}, found, "Text Mom") == ["body"]
+    # passing someone's words on to another person (forwarding) is no echo
+    assert echoed_messages({"to": "Bob", "body": "See you at lunch today"}, found, "Tell Bob what Alice said") == []
+    # nor is a text the request itself gives
+    assert echoed_messages({"to": "Mom", "body": "Please bring the pumpkin pie."}, found,
+                           "Text Mom: please bring the pumpkin pie.") == []
+    assert echoed_messages({"to": "Mom", "body": "I landed"}, found, "Text Mom I landed") == []

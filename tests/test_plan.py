@@ -1051,3 +1051,19 @@ def test_either_or_needs_a_condition_and_an_alternative():
     assert _either_or("If it's dry, book a picnic; otherwise book Curry House")
     assert not _either_or("If it rains, set a timer for 10 minutes")  # one branch: skippable
     assert not _either_or("Order sushi instead of pizza")  # no condition
+
+
+def test_a_condition_is_settled_from_what_a_lookup_returned_not_from_its_answer(registry, index):
+    phone = Phone()  # Friday here: fog
+    model = ScriptedChatModel(replies=[
+        plan("Check if it's going to rain here on Friday", "If it is, move my lunch with Alice to Monday"),
+        call("get_weather", date="Friday"), "Yes, it is going to rain here on Friday.",  # it misread the fog
+        call("decide", condition="it will rain on Friday", found="fog", holds=False, action=""),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("If it's going to rain here on Friday, move my lunch with Alice to Monday.")
+    assert not model.replies and r.error is None
+    asked = model.calls[3]["messages"][-1].content
+    assert model.calls[3]["tool_choice"] == "decide"
+    assert "condition: Foggy" in asked and "1. Check if it's going to rain here on Friday" in asked
+    assert "Yes, it is going to rain" not in asked
