@@ -528,3 +528,22 @@ def test_the_one_tool_whose_examples_lead_with_the_requests_verb_is_offered_last
     assert names("Email the dentist", 5) == ["a_tool", "b_tool", "c_tool", "mail", "call"]
     # nor does it take the only place or one of two: those stay the best by meaning
     assert names("Email the dentist", 2) == ["a_tool", "b_tool"]
+
+
+def test_an_app_the_request_calls_by_name_ranks_its_tools_a_little_higher():
+    registry = ToolRegistry([_quiet_tool("jot_down", "notes", "yak", ["text"], ["jotting"]),
+                             _quiet_tool("open_page", "web", "gnu", ["url"], ["page opened"])])
+    # (a tool's first document holds its app's name, so "notes" also scores as a shared word: the
+    # queries say "note", which shares none)
+    index = ToolIndex(registry, RuleEmbedder({"yak": 0.50, "gnu": 0.56}))
+
+    def ranked(query: str) -> list[tuple[str, float]]:
+        return [(h.tool.name, round(h.score, 6)) for h in index.search(query, 2)]
+
+    plain = ranked("Put lunch there")
+    assert [n for n, _ in plain] == ["open_page", "jot_down"]  # 0.06 ahead when no app is named
+    assert [n for n, _ in ranked("Put lunch in a note")] == ["jot_down", "open_page"]
+    assert ranked("Put lunch in a note") == plain[::-1]  # the ranking moves, not the scores
+    # what the request asks to say names no app to use
+    assert [n for n, _ in ranked("Tell Bob that lunch is in a note")] == ["open_page", "jot_down"]
+    assert [n for n, _ in ranked('Tell Bob: "lunch is in a note"')] == ["open_page", "jot_down"]

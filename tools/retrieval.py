@@ -64,6 +64,11 @@ _AMOUNT_BONUS = 0.05
 """Ranking bonus for a tool with an ``amount`` parameter when the request states a sum of money
 ("Send Jack $18 for the pizza": send_money, not the event the pizza was for)."""
 _AMOUNT_RE = re.compile(r"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:dollars?|bucks|euros?|pounds|usd|eur|gbp)\b", re.I)
+_APP_NAME_BONUS = 0.08
+"""Ranking bonus for the tools of an app the request calls by its name, singular or plural ("put it
+on my calendar", "email the office", "in my notes")."""
+_SAYING = re.compile(r"\bthat\b|[:\"“]")
+"""Where what a request asks to say begins ("Text Bob *that* ...", "Email Ann: ...")."""
 _DEFAULT_APP_BONUS = 0.04
 """Bonus for a default app's tool when the request names no other app (chosen on the dev half of
 ``benchmarks/data/retrieval_queries.jsonl``: the smallest value with the best recall@5 there)."""
@@ -80,8 +85,8 @@ class ToolHit:
     two best-matching documents to the query (its only one, if it has one), plus up to 0.15 for
     the words they share, plus up to ``verb_weight`` (off by default) when its examples lead with
     the request's first word (its verb, mostly); at most 1. (Ranking adds 0.04 for a default
-    app's tool when the request names no other app, and 0.1 for an app the request names
-    something of; the score leaves both out, so thresholds on it do not move with the mix of
+    app's tool when the request names no other app, 0.1 for an app the request names
+    something of, 0.08 for an app it calls by name; the score leaves these out, so thresholds on it do not move with the mix of
     apps in the registry.)"""
 
 
@@ -130,6 +135,7 @@ class ToolIndex:
         self._other_apps: list[str] = []  # names of the apps that are not default, as " word word "
         self._verbs: dict[str, set[str]] = {}  # leading word of an example -> the tools with such examples
         self._priced: set[str] = set()  # tools with an ``amount`` parameter
+        self._app_names: dict[str, set[str]] = {}  # app -> the words that name it (one-word apps)
         self.sync()
 
     def _open(self) -> chromadb.Collection:
@@ -177,6 +183,8 @@ class ToolIndex:
                 if verb := _leading_word(example):
                     self._verbs.setdefault(verb, set()).add(t.name)
         self._priced = {t.name for t in self.registry if "amount" in t.parameters.get("properties", {})}
+        self._app_names = {t.app: {w, w.removesuffix("s"), f"{w.removesuffix('s')}s"} for t in self.registry
+                           if len(app_words := words(t.app)) == 1 and len(w := app_words[0]) > 3}
         self._other_apps = sorted({f" {' '.join(words(t.app))} " for t in self.registry
                                    if t.app not in self.default_apps and words(t.app)})
         return len(new)
@@ -197,7 +205,9 @@ class ToolIndex:
             default app's tool ahead of another's that scores up to 0.04 higher when the
             request names no app outside ``default_apps``, and a tool with an ``amount``
             parameter ahead of one scoring up to 0.05 higher when the request states a sum of
-            money ("$18", "20 dollars"). When ``k >= 3`` and the request's leading word leads
+            money ("$18", "20 dollars"), and the tools of an app the request calls by name
+            ("on my calendar", "in a note"; not in what it asks to say: "text Bob *that* ...")
+            ahead of others scoring up to 0.08 higher. When ``k >= 3`` and the request's leading word leads
             the examples of exactly one tool ("Email the office ..."), that tool is among them:
             if it ranks lower, it takes the last place, the others keeping their order.
         """
@@ -221,6 +231,10 @@ class ToolIndex:
         lead_tools = self._verbs.get(_leading_word(query) or "", set())
         verb_tools = lead_tools if self.verb_weight else set()
         priced = self._priced if _AMOUNT_RE.search(query) else set()
+        # what is to be said ("text them that you'll call them back", "...: the restaurant is booked")
+        # names no app to use
+        said = set(words(_SAYING.split(query, maxsplit=1)[0]))
+        called = {app for app, forms in self._app_names.items() if forms & said}
         scores, boosted = {}, {}
         for name, sims in similarities.items():
             if len(sims) > 1:
@@ -232,7 +246,8 @@ class ToolIndex:
             default = prefer_default and self._app_of(name) in self.default_apps
             boosted[name] = (scores[name] + (_DEFAULT_APP_BONUS if default else 0.0)
                              + (_NAMED_APP_BONUS if self._app_of(name) in named_apps else 0.0)
-                           + (_AMOUNT_BONUS if name in priced else 0.0))
+                           + (_AMOUNT_BONUS if name in priced else 0.0)
+                           + (_APP_NAME_BONUS if self._app_of(name) in called else 0.0))
         ranked = [name for name in sorted(scores, key=boosted.__getitem__, reverse=True) if name in self.registry]
         if k >= 3 and len(lead_tools) == 1 and (only := next(iter(lead_tools))) in ranked[k:]:
             # the one tool whose examples lead with the request's verb ("Email the dental office
