@@ -86,8 +86,8 @@ class ToolHit:
     the words they share, plus up to ``verb_weight`` (off by default) when its examples lead with
     the request's first word (its verb, mostly); at most 1. (Ranking adds 0.04 for a default
     app's tool when the request names no other app, 0.1 for an app the request names
-    something of, 0.08 for an app it calls by name; the score leaves these out, so thresholds on it do not move with the mix of
-    apps in the registry.)"""
+    something of, 0.08 for an app it calls by name; the score leaves these out, so thresholds
+    on it do not move with the mix of apps in the registry.)"""
 
 
 class ToolIndex:
@@ -207,9 +207,10 @@ class ToolIndex:
             parameter ahead of one scoring up to 0.05 higher when the request states a sum of
             money ("$18", "20 dollars"), and the tools of an app the request calls by name
             ("on my calendar", "in a note"; not in what it asks to say: "text Bob *that* ...")
-            ahead of others scoring up to 0.08 higher. When ``k >= 3`` and the request's leading word leads
-            the examples of exactly one tool ("Email the office ..."), that tool is among them:
-            if it ranks lower, it takes the last place, the others keeping their order.
+            ahead of others scoring up to 0.08 higher. When ``k >= 3`` and the request's
+            leading word leads the examples of exactly one tool ("Email the office ..."), that
+            tool is among them: if it ranks lower, it takes the last place, the others keeping
+            their order.
         """
         if k < 1 or (apps is not None and not apps):
             return []
