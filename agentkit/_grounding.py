@@ -95,17 +95,17 @@ def _squash(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def echoed_messages(args: dict, found: str, request: str) -> list[str]:
-    """Text arguments (three words or more) that repeat word for word a line of ``found`` (the results
-    so far) which also names whom the call is for (another argument: a name, or a list of names),
-    unless ``request`` says that text: a small model asked to "text Mom that I landed" reads her
-    messages first and sends hers back to her."""
+def echoed_messages(args: dict, found: Callable[[], str], request: str) -> list[str]:
+    """Text arguments (three words or more) that repeat word for word a line of ``found()`` (the
+    results so far) which also names whom the call is for (another argument: a name, or a list of
+    names), unless ``request`` says that text: a small model asked to "text Mom that I landed" reads
+    her messages first and sends hers back to her. ``found`` is only called when the call has both."""
     texts = {k: _squash(v) for k, v in args.items() if isinstance(v, str) and len(v.split()) >= 3}
     people = [_squash(x) for k, v in args.items() if k not in texts
               for x in (v if isinstance(v, list) else [v]) if isinstance(x, str) and x.strip()]
-    if not texts or not people or not found:
+    if not texts or not people:
         return []
-    lines = [f" {_squash(line)} " for line in found.splitlines()]
+    lines = [f" {_squash(line)} " for line in found().splitlines()]
     said = f" {_squash(request)} "
     return [k for k, text in texts.items() if text and f" {text} " not in said and any(
         f" {text} " in line and any(f" {who} " in line for who in people if who) for line in lines)]

@@ -173,6 +173,11 @@ def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
     return 0, ""
 
 
+def _said(state: dict) -> str:
+    """The user's words this turn and the request they belong to (a plan step's loop is given both)."""
+    return f"{_last_user_text(state['messages'])[1]}\n{state.get('request') or ''}"
+
+
 _FIRST_KEYS = ("title", "name", "label", "subject")
 
 
@@ -611,15 +616,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         f"{given} holds a placeholder "
                         f"({', '.join(map(repr, gaps.values()))}), not the value: find the real value with a "
                         "search tool first, or ask the user")
-                if tool.changes_state and (refs := unresolved_references(
-                        call["args"], f"{_last_user_text(state['messages'])[1]}\n{state.get('request') or ''}")):
+                if tool.changes_state and (refs := unresolved_references(call["args"], _said(state))):
                     given = ", ".join(f"{k}={call['args'][k]!r}" for k in refs)
                     raise ToolArgumentError(
                         f"{given} says {' and '.join(map(repr, refs.values()))} as the request does, but whoever "
                         "reads it cannot know which one that is: write the value itself (a day, a time, a place) "
                         "as the results above give it")
-                echoed = echoed_messages(call["args"], _found_text(state, out),
-                                         f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}") \
+                echoed = echoed_messages(call["args"], lambda: _found_text(state, out), _said(state)) \
                     if tool.changes_state else []
                 if echoed:  # sending someone back their own message, word for word
                     given = ", ".join(f"{k}={call['args'][k]!r}" for k in echoed)
@@ -634,8 +637,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         "searching by what the request says about it (not by this number), or ask the user")
                 if tool.changes_state and config.clock is not None:
                     # the user's words say whether today is meant; the brief's results may say "today" too
-                    _, said = _last_user_text(state["messages"])
-                    said = f"{said}\n{state.get('request') or ''}"
+                    said = _said(state)
                     today = config.clock().date()
                     keys, days = dated_today(call["args"], said, today, context=state.get("brief") or "")
                     if keys:  # small models put today's date on what the user asked for on Sunday
@@ -657,8 +659,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
                                        status="success", artifact=key))
             except ModelRetry as exc:
-                said = f"{_last_user_text(messages)[1]}\n{state.get('request') or ''}"
-                hint = choice_hint(exc.choices, tool=call["name"], said=said, found=_found_text(state, out),
+                hint = choice_hint(exc.choices, tool=call["name"], said=_said(state), found=_found_text(state, out),
                                    args=call["args"])
                 where, apps = _held_elsewhere(call)
                 out.append(ToolMessage(f"Error: {exc}{hint}{where}", tool_call_id=call["id"], name=call["name"],

@@ -297,21 +297,17 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             steps.append(step)
         return steps
 
-    def done_lines(state: PlanState) -> list[str]:
-        results = state.get("results") or {}
-        return [f"{s['id']}. {s['text']} -> {results[str(s['id'])]['result']}" for s in state.get("plan") or []
-                if results.get(str(s["id"]), {}).get("status") == "done"]
-
-    def settled_lines(state: PlanState) -> list[str]:
-        """The done steps as a condition is settled from them: a step whose calls returned results by
-        its text alone (those results are shown as they came; a small model's answer of a lookup can
-        misread them: "Yes, it is going to rain" for a forecast of fog), any other with its answer."""
+    def done_lines(state: PlanState, *, answers: bool = True) -> list[str]:
+        """The done steps, each with its result. With ``answers=False`` (how a condition is settled) a
+        step whose calls returned results is listed by its text alone: those results are shown as they
+        came, and a small model's answer of a lookup can misread them ("Yes, it is going to rain" for
+        a forecast of fog)."""
         results = state.get("results") or {}
         lines = []
         for s in state.get("plan") or []:
             r = results.get(str(s["id"]), {})
             if r.get("status") == "done":
-                looked_up = any(c.get("ok") for c in r.get("calls") or [])
+                looked_up = not answers and any(c.get("ok") for c in r.get("calls") or [])
                 lines.append(f"{s['id']}. {s['text']}" + ("" if looked_up else f" -> {r['result']}"))
         return lines
 
@@ -371,7 +367,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         settled = {s["id"]: next((results[str(p["id"])]["holds"] for p in reversed(state["plan"]) if p["id"] < s["id"]
                                   and results.get(str(p["id"]), {}).get("holds") is not None), None) for s in steps}
         return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state),
-                                 "settled_from": settled_lines(state), "earlier": earlier,
+                                 "settled_from": done_lines(state, answers=False), "earlier": earlier,
                                  "failed": failed[-3:], "evidence": evidence, "settled": settled[s["id"]]})
                 for s in steps]
 

@@ -318,7 +318,11 @@ def test_a_message_sent_back_word_for_word_to_whoever_sent_it_goes_back_to_the_m
 def test_what_counts_as_an_echoed_message():
     from agentkit._grounding import echoed_messages
 
-    found = "- from: Mom; body: Please bring the pumpkin pie.; unread: yes\n- from: Alice; body: See you at lunch today"
+    results = "- from: Mom; body: Please bring the pumpkin pie.; unread: yes\n- from: Alice; body: See you at lunch today"
+
+    def found():
+        return results
+
     assert echoed_messages({"to": "Mom", "body": "Please bring the pumpkin pie."}, found, "Text Mom I landed") == ["body"]
     assert echoed_messages({"to": ["Mom"], "body": "please bring the pumpkin pie"}, found, "Text Mom") == ["body"]
     # passing someone's words on to another person (forwarding) is no echo
