@@ -504,10 +504,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                     + "\nChanges on the phone:\n" + ("\n".join(f"- {c}" for c in changes) or "(none)"))
             args, usage = ask(critic_model, _verdict_tool(_evidence(turn, changes, registry)), CRITIC_PROMPT, user)
             checks = [c for c in args.get("checks") or [] if isinstance(c, dict)]
+            kinds = _collections(state.get("before"))
             wrong = [c for c in checks if off_app(str(c.get("asked") or ""), c.get("shown_by"))
+                     or _wrong_record(str(c.get("asked") or ""), c.get("shown_by"), kinds)
                      or (c.get("shown_by") == _SKIPPED and _either_or(str(c.get("asked") or "")))]
-            # (a small critic cites a timer as the proof of a food order: no proof of it; and one that
-            # reads "buy A (if it's out of stock, B instead)" as skippable skips what one branch must do)
+            # (a small critic cites a timer as the proof of a food order, or a cleared cart: no proof of
+            # it; and one that reads "buy A (if it's out of stock, B instead)" as skippable skips what one
+            # branch must do)
             missing = _unmet({"checks": [{**c, "shown_by": _NOTHING} if c in wrong else c for c in checks]})
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding,
@@ -651,6 +654,36 @@ def _proof_app(proof: Any, registry: ToolRegistry) -> str | None:
         return registry.get(name).app if name in registry else None
     m = re.match(r"[+\-~*]?\s*([a-z_]+)\.\w", proof)
     return m.group(1) if m else None
+
+
+def _collections(snapshot: Any, path: str = "") -> list[str]:
+    """The dotted paths of the record collections in a device snapshot: lists whose items all are
+    records with an ``"id"`` (``delivery.orders``, ``messages``), as the differ names them."""
+    if isinstance(snapshot, dict):
+        return [c for k, v in snapshot.items() for c in _collections(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(snapshot, list) and path and all(isinstance(r, dict) and isinstance(r.get("id"), str)
+                                                   for r in snapshot):
+        return [path]
+    return []
+
+
+_MAKES = re.compile(r"^(?:\w+\s+)?(?:place|make|create|add)\s+(?:(?:a|an|the|my|new)\s+)?(\w+)|^(\w+)", re.IGNORECASE)
+
+
+def _wrong_record(asked: str, proof: Any, collections: list[str]) -> bool:
+    """Whether ``proof`` is a change that cannot be what ``asked`` makes: the thing asked starts with a
+    word that names a kind of record ("order ..." an ``orders`` record, "book ..." a ``bookings`` one,
+    "place an order"), its app keeps such records, and the change is elsewhere in that app (a cleared
+    ``delivery.cart`` is no order). A lookup, or a change in another app, is left to the other rules."""
+    m = re.match(r"([+\-~*])\s*([\w.]+)", proof) if isinstance(proof, str) else None
+    said = _MAKES.match(asked.strip())
+    if m is None or said is None:
+        return False
+    word = (said.group(1) or said.group(2)).lower()
+    kinds = [c for c in collections if c.rsplit(".", 1)[-1].lower() in {word + "s", word + "es", word + "ings"}]
+    path = m.group(2)
+    mine = [c for c in kinds if c.split(".", 1)[0] == path.split(".", 1)[0]]
+    return bool(mine) and not any(path == c or path.startswith(c + ".") for c in mine)
 
 
 def _either_or(asked: str) -> bool:

@@ -1023,6 +1023,47 @@ def test_the_app_of_a_critic_s_proof(registry):
     assert _proof_app("nothing shows it", registry) is None and _proof_app(None, registry) is None
 
 
+def test_a_change_beside_the_record_a_thing_asked_makes_is_no_proof_of_it(registry, index):
+    from agentkit.tools.phone import default_seed
+
+    seed = default_seed()
+    seed["delivery"]["cart"] = {"store_id": "ds1", "items": [
+        {"item_id": "ds1-2", "name": "Pepperoni pizza", "price": 16.0, "quantity": 1}]}
+    phone = Phone(seed=seed)
+    asked = "Order a California roll from Sushi Express"
+    model = ScriptedChatModel(replies=[
+        plan("Clear the cart"),  # the planner left the order out
+        call("clear_food_cart"), "The cart is empty.",
+        call("verdict", checks=[{"asked": asked, "shown_by": "~ delivery.cart.items"}]),
+        plan("Find a California roll at Sushi Express"),
+        call("search_food_delivery", query="California roll"), "Sushi Express has it.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    events = list(agent.stream(asked + " instead of the pizza"))
+    assert not model.replies
+    assert f"Not done yet: {asked}." in model.calls[4]["messages"][-1].content
+    critique = next(e.data for e in events if e.kind == "critique")
+    assert critique["set_aside"] == [{"asked": asked, "shown_by": "~ delivery.cart.items"}]
+
+
+def test_a_record_kind_is_read_from_the_first_word_of_the_thing_asked():
+    from agentkit.plan import _collections, _wrong_record
+    from agentkit.tools.phone import default_seed
+
+    kinds = _collections(default_seed())
+    assert {"delivery.orders", "restaurants.bookings", "web.bookmarks", "messages", "clock.timers"} <= set(kinds)
+    assert _wrong_record("Order sushi from Sushi Express", "~ delivery.cart.items", kinds)
+    assert _wrong_record("Then place an order for sushi", "~ delivery.cart.store_id", kinds)
+    assert _wrong_record("Book a table for four at Curry House", "~ restaurants.places.r1", kinds)
+    assert not _wrong_record("Order sushi from Sushi Express", "+ delivery.orders.o2", kinds)
+    assert not _wrong_record("Order sushi from Sushi Express", "found by search_food_delivery", kinds)  # a lookup
+    assert not _wrong_record("Order sushi from Sushi Express", "+ clock.timers.t1", kinds)  # another app's
+    assert not _wrong_record("Message Bob the plan", "+ messages.m11", kinds)
+    assert not _wrong_record("Play my Chill playlist", "~ music.player.current", kinds)  # 'play' makes no record
+    assert not _wrong_record("Set a timer for 40 minutes", "+ clock.timers.t1", kinds)
+
+
 def test_a_thing_with_two_branches_is_never_skipped_as_its_condition_not_holding(registry, index):
     from agentkit.plan import _SKIPPED
 
