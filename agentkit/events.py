@@ -22,10 +22,12 @@ the graph's own nodes only:
   a dict with a ``"kind"`` key becomes an event of that kind carrying the rest
   (anything else becomes a ``custom`` event ``{"value"}``). A plan step with a
   condition writes ``decision`` ``{"node", "step", "holds", "found", "action"}``
-  when it is settled before it runs; the critic writes ``critique``
-  ``{"node", "checks", "finding", "set_aside"}`` with each verdict (the last:
-  the checks whose proof was set aside, as of an app that cannot do the thing
-  asked, or as a skipped condition of a thing with two branches).
+  when it is settled before it runs (with ``"ruled": True`` when a forecast's
+  words overruled the model on a weather condition); the critic writes
+  ``critique`` ``{"node", "checks", "finding", "set_aside"}`` with each verdict
+  (the last: the checks whose proof was set aside, as of an app that cannot do
+  the thing asked, a change beside the kind of record it makes, or a skipped
+  condition of a thing with two branches).
 
 The caller ends the stream with a ``done`` event (``Agent.stream`` does).
 """

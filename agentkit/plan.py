@@ -32,6 +32,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import Send
 
+from agentkit._conditions import weather_holds
 from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit, request_of, state_changes, this_turn,
                             usage_of)
 from agentkit.graph import REPEATED_FAILURE, AgentConfig, build_graph, expects_change, retryable
@@ -111,6 +112,9 @@ _BRANCH = re.compile(r"\b(if|unless|otherwise|else|in case|only when)\b", re.IGN
 """Where a step's condition or one of its branches starts."""
 _ALTERNATIVE = re.compile(r"\b(instead|otherwise|if not|or else|else)\b", re.IGNORECASE)
 """The other branch of a condition: with one, something is due whether or not the condition holds."""
+_QUESTION = re.compile(r"\W*(?:check|see|find out|determine|verify|confirm|ask|look up)\s+(?:if|whether)\b",
+                       re.IGNORECASE)
+"""A lookup that asks a question ("Check if it's going to rain"): its "if" sets no condition."""
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
@@ -386,17 +390,31 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         if not isinstance(args.get("holds"), bool):
             return None, usage
         action = args.get("action") if isinstance(args.get("action"), str) else ""
-        return {"holds": args["holds"], "found": str(args.get("found") or "").strip(),
-                "action": action.strip()}, usage
+        decision = {"holds": args["holds"], "found": str(args.get("found") or "").strip(), "action": action.strip()}
+        said = results + "\n" + "\n".join(payload.get("settled_from") or [])
+        ruled = (weather_holds(str(args.get("condition") or ""), decision["found"], said)
+                 or weather_holds(re.split(r"[,;]", _asked(step["text"]))[0], decision["found"], said))
+        if ruled is None or ruled[0] == decision["holds"]:
+            return decision, usage
+        # the forecast's words say otherwise (a small model reads Foggy as rain): they decide; a step with
+        # two branches is asked again for the action, told which way it went, as its action names the other
+        holds, forecast = ruled
+        decision = {**decision, "holds": holds, "found": forecast, "ruled": True}
+        if _either_or(step["text"]):
+            again, more = ask(planner_model, _DECIDE_TOOL, DECIDE_PROMPT, user + f"\nNote: the results say "
+                              f"{forecast}, so the condition is {'true' if holds else 'false'}.")
+            usage = add_usage(usage, more)
+            decision["action"] = (again.get("action") or "").strip() if isinstance(again.get("action"), str) else ""
+        return decision, usage
 
     def execute(payload: dict, config: RunnableConfig) -> dict:
         step = payload["step"]
         emit({"kind": "step", "node": "execute", "step": step["id"], "text": step["text"]})
-        conditional = bool(_CONDITION.search(step["text"]))
+        conditional = bool(_CONDITION.search(_asked(step["text"])))
         usage: dict = {}
         text = step["text"]
         prior, holds = payload.get("settled"), None
-        if workflow.decide and (_IF.search(text) or _ELSE.match(text)) and (payload.get("evidence") or payload.get("done")):
+        if workflow.decide and (_IF.search(_asked(text)) or _ELSE.match(text)) and (payload.get("evidence") or payload.get("done")):
             decision, usage = decide(step, payload)
             if decision is not None:
                 decision = _branch_rules(text, decision, prior)
@@ -684,6 +702,12 @@ def _wrong_record(asked: str, proof: Any, collections: list[str]) -> bool:
     path = m.group(2)
     mine = [c for c in kinds if c.split(".", 1)[0] == path.split(".", 1)[0]]
     return bool(mine) and not any(path == c or path.startswith(c + ".") for c in mine)
+
+
+def _asked(step: str) -> str:
+    """A step's text without a question's lead-in ("Check if it rains" asks "it rains"), where a
+    condition is looked for."""
+    return _QUESTION.sub("", step, count=1)
 
 
 def _either_or(asked: str) -> bool:

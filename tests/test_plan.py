@@ -1094,6 +1094,84 @@ def test_either_or_needs_a_condition_and_an_alternative():
     assert not _either_or("Order sushi instead of pizza")  # no condition
 
 
+def test_a_forecast_s_own_words_settle_a_weather_condition_the_model_misread(registry, index):
+    phone = Phone()  # Friday here: fog
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Check if it's going to rain here on Friday", "If it is, move my lunch with Alice to Monday",
+             "Otherwise, text Alice that we're still on for Friday"),
+        call("get_weather", date="Friday"), "It is foggy on Friday.",
+        call("decide", condition="it will rain on Friday", found="Foggy", holds=True,  # fog read as rain
+             action="Move my lunch with Alice to Monday"),
+        call("decide", condition="it will not rain on Friday", found="Foggy", holds=True,
+             action="Text Alice that we're still on for Friday"),
+        call("send_message", to="Alice", body="We're still on for Friday!"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan", confirm=False)
+    events = list(agent.stream("If it's going to rain here on Friday, move my lunch with Alice to Monday; "
+                               "otherwise text her that we're still on for Friday."))
+    assert not model.replies
+    decisions = [e.data for e in events if e.kind == "decision"]
+    assert [(d["holds"], d["found"], d["action"]) for d in decisions] == [
+        (False, "Foggy", ""), (True, "Foggy", "Text Alice that we're still on for Friday")]
+    assert decisions[0]["ruled"] and "ruled" not in decisions[1]
+    changes = [str(c) for c in diff(before, phone.state())]
+    assert not any(c.startswith("~ calendar") for c in changes) and any(c.startswith("+ messages") for c in changes)
+
+
+def test_a_forecast_settles_the_branch_of_a_two_branch_step_by_asking_again(registry, index):
+    phone = Phone()
+    step = "If it's going to rain on Friday, move my lunch with Alice to Monday; otherwise text Alice we're on"
+    model = ScriptedChatModel(replies=[
+        plan("Get the weather for Friday", step),
+        call("get_weather", date="Friday"), "Foggy.",
+        call("decide", condition="it will rain on Friday", found="Foggy", holds=True,
+             action="Move my lunch with Alice to Monday"),
+        call("decide", condition="it will rain on Friday", found="Foggy", holds=False,
+             action="Text Alice we're on"),
+        call("send_message", to="Alice", body="We're on"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan", confirm=False)
+    events = list(agent.stream(step))
+    assert not model.replies
+    note = "Note: the results say Foggy, so the condition is false."
+    assert note not in model.calls[3]["messages"][-1].content and note in model.calls[4]["messages"][-1].content
+    [decision] = [e.data for e in events if e.kind == "decision"]
+    assert (decision["holds"], decision["action"]) == (False, "Text Alice we're on")
+
+
+def test_a_step_that_asks_whether_something_holds_is_a_lookup_not_a_condition(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Find my lunch with Alice", "Check if it's going to rain here on Friday"),
+        call("list_events", date="Friday"), "Lunch with Alice at 12:30.",
+        call("get_weather", date="Friday"), "It is foggy: no rain.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    events = list(agent.stream("Is it going to rain during my lunch with Alice on Friday?"))
+    assert not model.replies
+    assert not [e for e in events if e.kind == "decision"]
+    assert all(c.get("tool_choice") != "decide" for c in model.calls)
+
+
+def test_weather_holds_reads_the_forecast_s_words():
+    from agentkit._conditions import weather_holds
+
+    fog = "city: San Francisco\ncondition: Foggy\ndate: 2026-11-27"
+    assert weather_holds("it will rain on Friday", "Foggy", fog) == (False, "Foggy")
+    assert weather_holds("it will rain", "the forecast", fog) == (False, "Foggy")  # the only forecast there
+    assert weather_holds("it's going to rain", "Drizzle", "condition: Drizzle") == (True, "Drizzle")
+    assert weather_holds("it is dry", "Thunderstorms", "condition: Thunderstorms") == (False, "Thunderstorms")
+    assert weather_holds("it is dry", "Foggy", fog) == (True, "Foggy")
+    assert weather_holds("it is not dry", "Rain", "condition: Rain") == (True, "Rain")
+    assert weather_holds("it won't snow", "Snow", "condition: Snow") == (False, "Snow")
+    both = "condition: Partly cloudy\ncondition: Cloudy"
+    assert weather_holds("it is cloudy", "Partly cloudy", both) == (True, "Partly cloudy")
+    assert weather_holds("it is sunny", "no idea", both) is None  # two forecasts, neither named
+    assert weather_holds("the shop is open", "Foggy", fog) is None  # no weather asked
+    assert weather_holds("it will rain", "Rain", "") is None  # no forecast to read
+
+
 def test_a_condition_is_settled_from_what_a_lookup_returned_not_from_its_answer(registry, index):
     phone = Phone()  # Friday here: fog
     model = ScriptedChatModel(replies=[
