@@ -525,10 +525,11 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             kinds = _collections(state.get("before"))
             wrong = [c for c in checks if off_app(str(c.get("asked") or ""), c.get("shown_by"))
                      or _wrong_record(str(c.get("asked") or ""), c.get("shown_by"), kinds)
-                     or (c.get("shown_by") == _SKIPPED and _either_or(str(c.get("asked") or "")))]
+                     or (c.get("shown_by") == _SKIPPED and (_either_or(str(c.get("asked") or ""))
+                                                             or not _IF.search(_asked(state["request"]))))]
             # (a small critic cites a timer as the proof of a food order, or a cleared cart: no proof of
-            # it; and one that reads "buy A (if it's out of stock, B instead)" as skippable skips what one
-            # branch must do)
+            # it; one that reads "buy A (if it's out of stock, B instead)" as skippable skips what one
+            # branch must do; and a request with no condition has nothing to skip)
             missing = _unmet({"checks": [{**c, "shown_by": _NOTHING} if c in wrong else c for c in checks]})
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding,

@@ -1085,6 +1085,27 @@ def test_a_thing_with_two_branches_is_never_skipped_as_its_condition_not_holding
     assert critique["set_aside"] == [{"asked": asked, "shown_by": _SKIPPED}]
 
 
+def test_nothing_in_a_request_without_a_condition_is_skipped_as_its_condition_not_holding(registry, index):
+    from agentkit.plan import _SKIPPED
+
+    phone = Phone()
+    asked = "Write down my parking spot in a note called Parking"
+    model = ScriptedChatModel(replies=[
+        plan("Find the photo of my parking spot"),  # the planner left the note out
+        call("search_photos", query="parking"), "The photo shows spot B12.",
+        call("verdict", checks=[{"asked": asked, "shown_by": _SKIPPED}]),
+        plan("Write a note called Parking: spot B12"),
+        call("create_note", title="Parking", body="Spot B12"), "Noted.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    events = list(agent.stream(asked + " from this morning's photo."))
+    assert not model.replies
+    assert f"Not done yet: {asked}." in model.calls[4]["messages"][-1].content
+    critique = next(e.data for e in events if e.kind == "critique")
+    assert critique["set_aside"] == [{"asked": asked, "shown_by": _SKIPPED}]
+
+
 def test_either_or_needs_a_condition_and_an_alternative():
     from agentkit.plan import _either_or
 
