@@ -13,7 +13,7 @@ import re
 from typing import Any, Callable
 
 __all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "echoed_messages",
-           "invented_numbers", "placeholders", "prune_ungrounded"]
+           "invented_numbers", "placeholders", "prune_ungrounded", "refused_times"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -109,6 +109,48 @@ def echoed_messages(args: dict, found: Callable[[], str], request: str) -> list[
     said = f" {_squash(request)} "
     return [k for k, text in texts.items() if text and f" {text} " not in said and any(
         f" {text} " in line and any(f" {who} " in line for who in people if who) for line in lines)]
+
+
+_REFUSED = re.compile(r"\b(?:booked|unavailable|not available|taken|sold out)\s+at\s+(\d{1,2}:\d{2})"
+                      r"(?:\s+on\s+(\d{4}-\d{2}-\d{2}))?", re.IGNORECASE)
+"""A time a tool refused: "Luigi's is fully booked at 19:00 on 2026-11-27"."""
+_SETTLED = re.compile(r"^date: (\d{4}-\d{2}-\d{2})\ntime: (\d{1,2}:\d{2})\n(?:.*\n){0,4}?id: \S", re.MULTILINE)
+"""A record made for a time (a result's ``date:`` and ``time:`` lines, then its ``id:``): a booking."""
+_CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b|(?<!\d)(\d{1,2}):(\d{2})(?!\d)", re.IGNORECASE)
+
+
+def _clock_times(text: str) -> set[str]:
+    """The times of day in ``text`` as HH:MM ("7pm", "7:30 PM", "19:00", "2026-11-27T19:00:00")."""
+    out = set()
+    for m in _CLOCK.finditer(text):
+        if m.group(3):
+            hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
+            out.add(f"{hour:02d}:{int(m.group(2) or 0):02d}")
+        else:
+            out.add(f"{int(m.group(4)):02d}:{m.group(5)}")
+    return out
+
+
+def refused_times(args: dict, failed: str, found: str) -> dict[str, tuple[str, str]]:
+    """Text arguments holding a time that a tool refused in ``failed`` (earlier errors: "fully booked
+    at 19:00 on 2026-11-27") when ``found`` (earlier results) holds a record made since for another
+    time that day (a booking at 19:30): ``{key: (refused, settled)}``. Asked for "7pm, or the next free
+    time", a small model books 19:30 and then puts 19:00 on the calendar."""
+    times = {k: _clock_times(v) for k, v in args.items() if isinstance(v, str)}
+    if not any(times.values()):
+        return {}
+    refused = {(t, day) for t, day in ((f"{int(a.split(':')[0]):02d}:{a.split(':')[1]}", d)
+                                      for a, d in _REFUSED.findall(failed))}
+    if not refused:
+        return {}
+    settled = [(day, f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}") for day, t in _SETTLED.findall(found)]
+    out = {}
+    for k, ts in times.items():
+        for t, day in refused:
+            other = [s for d, s in settled if (not day or d == day) and s != t and (s, day) not in refused]
+            if t in ts and other:
+                out[k] = (t, other[-1])
+    return out
 
 
 _NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")

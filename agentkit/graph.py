@@ -28,6 +28,7 @@ from agentkit._grounding import (
     invented_numbers,
     placeholders,
     prune_ungrounded,
+    refused_times,
     unresolved_references,
 )
 from agentkit._hints import choice_hint
@@ -629,6 +630,14 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     raise ToolArgumentError(
                         f"{given} is, word for word, a message they sent (a result above), not what the request "
                         "asks you to write: write the text the request asks for in your own words")
+                moved = refused_times(call["args"], _failed_text(state, out), _found_text(state, out)) \
+                    if tool.changes_state else {}
+                if moved:  # the first choice was refused and another was booked: later steps use that one
+                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in moved)
+                    raise ToolArgumentError(
+                        f"{given} has {' and '.join(t for t, _ in moved.values())}, which an earlier call was "
+                        f"refused at; what was made since is at {' and '.join(s for _, s in moved.values())}: "
+                        "use the time that was settled on")
                 invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
                 if invented:  # a made-up phone number would text or save a stranger
                     raise ToolArgumentError(
@@ -692,6 +701,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         """What the results so far showed: this request's successful calls, and earlier steps' results."""
         shown = [m for m in [*_turn_calls(state), *out] if m.status == "success"]
         return "\n".join([state.get("brief") or "", state.get("evidence") or "", *(str(m.content) for m in shown)])
+
+    def _failed_text(state: AgentState, out: list[ToolMessage]) -> str:
+        """What failed so far: this request's failed calls, and earlier steps' (the brief's "avoid")."""
+        failed = [m for m in [*_turn_calls(state), *out] if m.status == "error"]
+        return "\n".join([state.get("avoid") or "", *(str(m.content) for m in failed)])
 
     def _held_elsewhere(call: dict) -> tuple[str, list[str]]:
         """The hint for a failed call whose arguments name something only another app holds

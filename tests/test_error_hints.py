@@ -331,3 +331,41 @@ def test_what_counts_as_an_echoed_message():
     assert echoed_messages({"to": "Mom", "body": "Please bring the pumpkin pie."}, found,
                            "Text Mom: please bring the pumpkin pie.") == []
     assert echoed_messages({"to": "Mom", "body": "I landed"}, found, "Text Mom I landed") == []
+
+
+def test_a_time_a_booking_was_refused_at_is_not_used_after_another_was_booked(registry, index):
+    phone = Phone()
+    before = phone.state()
+    booking = {"restaurant": "Luigi's", "date": "2026-11-27", "party_size": 2}
+    event = {"title": "Dinner at Luigi's", "date": "2026-11-27", "duration_minutes": 90}
+    model = ScriptedChatModel(replies=[
+        call("book_table", **booking, time="19:00"),
+        call("book_table", **booking, time="19:30"),
+        call("create_event", **event, start_time="7pm"),
+        call("create_event", **event, start_time="19:30"), "Booked for 19:30 and on your calendar.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, confirm=False)
+    r = agent.run("Book Luigi's for two on Friday at 7pm, or the next free time after that, and put the dinner "
+                  "on my calendar.")
+    assert "fully booked at 19:00" in r.tool_calls[0]["result"]  # the seed's Friday: the check has work to do
+    assert [c["ok"] for c in r.tool_calls] == [False, True, False, True]
+    assert "start_time='7pm' has 19:00, which an earlier call was refused at" in r.tool_calls[2]["result"]
+    assert "at 19:30: use the time" in r.tool_calls[2]["result"]
+    made = [e["start"] for e in phone.state()["calendar"] if e not in before["calendar"]]
+    assert made == ["2026-11-27T19:30:00"]
+
+
+def test_what_counts_as_a_refused_time():
+    from agentkit._grounding import refused_times
+
+    failed = "Error: Luigi's is fully booked at 19:00 on 2026-11-27; the nearest free times: 19:30, 18:30"
+    booked = "restaurant: Luigi's\ndate: 2026-11-27\ntime: 19:30\nparty_size: 2\nstatus: confirmed\nid: b2"
+    clock = "date: 2026-11-25\ntime: 09:00\nweekday: Wednesday\ntimezone: America/Los_Angeles"
+    assert refused_times({"start_time": "19:00"}, failed, booked) == {"start_time": ("19:00", "19:30")}
+    assert refused_times({"body": "Dinner at 7 PM on Friday"}, failed, booked) == {"body": ("19:00", "19:30")}
+    assert refused_times({"start": "2026-11-27T19:00:00"}, failed, booked) == {"start": ("19:00", "19:30")}
+    assert refused_times({"start_time": "19:30"}, failed, booked) == {}  # the settled time
+    assert refused_times({"start_time": "19:00"}, failed, clock) == {}  # a clock reading books nothing
+    assert refused_times({"start_time": "19:00"}, "", booked) == {}  # nothing was refused
+    other_day = booked.replace("2026-11-27", "2026-11-28")
+    assert refused_times({"start_time": "19:00"}, failed, other_day) == {}  # a booking on another day
