@@ -595,6 +595,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     artifact={**key, "done_before": str(earlier.content)},
                 ))
                 continue
+            ran = False  # whether the tool itself refused the call, rather than a check before it
             try:
                 tool = registry.get(call["name"])
                 missing = missing_scopes(tool, config.scopes)
@@ -663,6 +664,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                         raise ToolArgumentError(
                             f"{given} is a day the request does not name: it says {', '.join(days)}; give the "
                             f"day as the request says it (for example {day_examples(days, today)})")
+                ran = True
                 result = tool.invoke(call["args"], config.context)
                 content = render_result(to_jsonable(result))
                 out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
@@ -670,7 +672,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             except ModelRetry as exc:
                 hint = choice_hint(exc.choices, tool=call["name"], said=_said(state), found=_found_text(state, out),
                                    args=call["args"])
-                where, apps = _held_elsewhere(call)
+                # (a check's complaint is about the arguments it names: "Luigi's" as an event's location is
+                # no sign the call belongs to the restaurants app)
+                where, apps = _held_elsewhere(call) if ran else ("", [])
                 out.append(ToolMessage(f"Error: {exc}{hint}{where}", tool_call_id=call["id"], name=call["name"],
                                        status="error", artifact={**key, "elsewhere": apps} if apps else key))
         update = {"messages": out, "decisions": {}}

@@ -337,7 +337,7 @@ def test_a_time_a_booking_was_refused_at_is_not_used_after_another_was_booked(re
     phone = Phone()
     before = phone.state()
     booking = {"restaurant": "Luigi's", "date": "2026-11-27", "party_size": 2}
-    event = {"title": "Dinner at Luigi's", "date": "2026-11-27", "duration_minutes": 90}
+    event = {"title": "Dinner at Luigi's", "date": "2026-11-27", "duration_minutes": 90, "location": "Luigi's"}
     model = ScriptedChatModel(replies=[
         call("book_table", **booking, time="19:00"),
         call("book_table", **booking, time="19:30"),
@@ -351,6 +351,7 @@ def test_a_time_a_booking_was_refused_at_is_not_used_after_another_was_booked(re
     assert [c["ok"] for c in r.tool_calls] == [False, True, False, True]
     assert "start_time='7pm' has 19:00, which an earlier call was refused at" in r.tool_calls[2]["result"]
     assert "at 19:30: use the time" in r.tool_calls[2]["result"]
+    assert "restaurants app" not in r.tool_calls[2]["result"]  # a place is an event's location, not a hint
     made = [e["start"] for e in phone.state()["calendar"] if e not in before["calendar"]]
     assert made == ["2026-11-27T19:30:00"]
 
