@@ -27,7 +27,8 @@ the graph's own nodes only:
   ``critique`` ``{"node", "checks", "finding", "set_aside"}`` with each verdict
   (the last: the checks whose proof was set aside, as of an app that cannot do
   the thing asked, a change beside the kind of record it makes, or a skipped
-  condition of a thing with two branches or of a request with none).
+  condition of a thing with two branches or of an action in a request with
+  none).
 
 The caller ends the stream with a ``done`` event (``Agent.stream`` does).
 """

@@ -525,11 +525,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             kinds = _collections(state.get("before"))
             wrong = [c for c in checks if off_app(str(c.get("asked") or ""), c.get("shown_by"))
                      or _wrong_record(str(c.get("asked") or ""), c.get("shown_by"), kinds)
-                     or (c.get("shown_by") == _SKIPPED and (_either_or(str(c.get("asked") or ""))
-                                                             or not _IF.search(_asked(state["request"]))))]
+                     or (c.get("shown_by") == _SKIPPED and _unskippable(str(c.get("asked") or ""), state["request"]))]
             # (a small critic cites a timer as the proof of a food order, or a cleared cart: no proof of
             # it; one that reads "buy A (if it's out of stock, B instead)" as skippable skips what one
-            # branch must do; and a request with no condition has nothing to skip)
+            # branch must do; and a request with no condition has no action to skip)
             missing = _unmet({"checks": [{**c, "shown_by": _NOTHING} if c in wrong else c for c in checks]})
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding,
@@ -715,6 +714,14 @@ def _either_or(asked: str) -> bool:
     """Whether a thing asked has a condition and an alternative ("buy A, or B instead if A is out of
     stock"; "if it's dry, A; otherwise B"): one of its branches is always due, so it is never skipped."""
     return bool(_IF.search(asked) and _ALTERNATIVE.search(asked))
+
+
+def _unskippable(asked: str, request: str) -> bool:
+    """Whether "nothing needed: its condition did not hold" cannot be the proof of ``asked``: it has two
+    branches, or it is an action (not a lookup) of a request with no condition at all ("write down my
+    parking spot, then delete the photo"). A lookup keeps that pick: a small critic gives it to plain
+    lookups, and sending those round again only costs calls."""
+    return _either_or(asked) or not (_IF.search(_asked(request)) or _LOOKUP.match(asked))
 
 
 def _words(text: str) -> set[str]:

@@ -1106,6 +1106,24 @@ def test_nothing_in_a_request_without_a_condition_is_skipped_as_its_condition_no
     assert critique["set_aside"] == [{"asked": asked, "shown_by": _SKIPPED}]
 
 
+def test_a_lookup_may_be_skipped_as_its_condition_not_holding_in_a_request_without_one(registry, index):
+    from agentkit.plan import _SKIPPED, _unskippable
+
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Check the weather in Paris"),
+        call("get_weather", city="Paris"), "Cloudy in Paris.",
+        call("verdict", checks=[{"asked": "Check the weather in Paris", "shown_by": _SKIPPED}]),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    events = list(agent.stream("Check the weather in Paris"))
+    assert not model.replies and len(model.calls) == 4  # no retry
+    assert next(e.data for e in events if e.kind == "critique")["set_aside"] == []
+    assert _unskippable("Delete the photo", "Write down my spot, then delete the photo")
+    assert not _unskippable("Delete the photo", "If the note is saved, delete the photo")
+    assert _unskippable("Buy A (if it's out of stock, B instead)", "Buy A (if it's out of stock, B instead)")
+
+
 def test_either_or_needs_a_condition_and_an_alternative():
     from agentkit.plan import _either_or
 
