@@ -42,7 +42,7 @@ def weather_holds(condition: str, found: str, results: str) -> tuple[bool, str] 
     """
     words = set(re.findall(r"[a-z]+", condition.lower()))
     asked, dry = _kinds(condition), bool(words & _DRY)
-    if not asked and not dry or asked and dry:
+    if bool(asked) == dry:  # no weather asked, or "dry" mixed with another kind ("dry and sunny")
         return None
     forecasts = list(dict.fromkeys(m.group(1).strip() for m in _FORECAST.finditer(results)))
     named = [f for f in forecasts if f.lower() in found.lower()]

@@ -131,6 +131,11 @@ def _clock_times(text: str) -> set[str]:
     return out
 
 
+def _hhmm(time: str) -> str:
+    hour, minute = time.split(":")
+    return f"{int(hour):02d}:{minute}"
+
+
 def refused_times(args: dict, failed: str, found: str) -> dict[str, tuple[str, str]]:
     """Text arguments holding a time that a tool refused in ``failed`` (earlier errors: "fully booked
     at 19:00 on 2026-11-27") when ``found`` (earlier results) holds a record made since for another
@@ -139,11 +144,10 @@ def refused_times(args: dict, failed: str, found: str) -> dict[str, tuple[str, s
     times = {k: _clock_times(v) for k, v in args.items() if isinstance(v, str)}
     if not any(times.values()):
         return {}
-    refused = {(t, day) for t, day in ((f"{int(a.split(':')[0]):02d}:{a.split(':')[1]}", d)
-                                      for a, d in _REFUSED.findall(failed))}
+    refused = {(_hhmm(t), day) for t, day in _REFUSED.findall(failed)}
     if not refused:
         return {}
-    settled = [(day, f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}") for day, t in _SETTLED.findall(found)]
+    settled = [(day, _hhmm(t)) for day, t in _SETTLED.findall(found)]
     out = {}
     for k, ts in times.items():
         for t, day in refused:
