@@ -1023,28 +1023,32 @@ def test_the_app_of_a_critic_s_proof(registry):
     assert _proof_app("nothing shows it", registry) is None and _proof_app(None, registry) is None
 
 
+def _critic_sets_aside(registry, index, request, asked, proof, first, retry, phone=None):
+    """Run ``first`` (a plan, a call, its answer), a verdict citing ``proof`` for ``asked``, then ``retry``;
+    check that the proof was set aside and the retry was told ``asked`` is not done."""
+    model = ScriptedChatModel(replies=[*first, call("verdict", checks=[{"asked": asked, "shown_by": proof}]),
+                                       *retry, verdict_done()])
+    agent = create_agent(model, registry, device=phone or Phone(), index=index, workflow="plan+refine", confirm=False)
+    events = list(agent.stream(request))
+    assert not model.replies
+    assert f"Not done yet: {asked}." in model.calls[4]["messages"][-1].content
+    critique = next(e.data for e in events if e.kind == "critique")
+    assert critique["set_aside"] == [{"asked": asked, "shown_by": proof}]
+
+
 def test_a_change_beside_the_record_a_thing_asked_makes_is_no_proof_of_it(registry, index):
     from agentkit.tools.phone import default_seed
 
     seed = default_seed()
     seed["delivery"]["cart"] = {"store_id": "ds1", "items": [
         {"item_id": "ds1-2", "name": "Pepperoni pizza", "price": 16.0, "quantity": 1}]}
-    phone = Phone(seed=seed)
     asked = "Order a California roll from Sushi Express"
-    model = ScriptedChatModel(replies=[
-        plan("Clear the cart"),  # the planner left the order out
-        call("clear_food_cart"), "The cart is empty.",
-        call("verdict", checks=[{"asked": asked, "shown_by": "~ delivery.cart.items"}]),
-        plan("Find a California roll at Sushi Express"),
-        call("search_food_delivery", query="California roll"), "Sushi Express has it.",
-        verdict_done(),
-    ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
-    events = list(agent.stream(asked + " instead of the pizza"))
-    assert not model.replies
-    assert f"Not done yet: {asked}." in model.calls[4]["messages"][-1].content
-    critique = next(e.data for e in events if e.kind == "critique")
-    assert critique["set_aside"] == [{"asked": asked, "shown_by": "~ delivery.cart.items"}]
+    _critic_sets_aside(
+        registry, index, asked + " instead of the pizza", asked, "~ delivery.cart.items",
+        [plan("Clear the cart"), call("clear_food_cart"), "The cart is empty."],  # the planner left the order out
+        [plan("Find a California roll at Sushi Express"),
+         call("search_food_delivery", query="California roll"), "Sushi Express has it."],
+        phone=Phone(seed=seed))
 
 
 def test_a_record_kind_is_read_from_the_first_word_of_the_thing_asked():
@@ -1067,43 +1071,24 @@ def test_a_record_kind_is_read_from_the_first_word_of_the_thing_asked():
 def test_a_thing_with_two_branches_is_never_skipped_as_its_condition_not_holding(registry, index):
     from agentkit.plan import _SKIPPED
 
-    phone = Phone()
     asked = "Buy the Northway travel backpack (if it's out of stock, get the passport holder instead)"
-    model = ScriptedChatModel(replies=[
-        plan("Find the Northway travel backpack"),  # the planner left the purchase out
-        call("search_products", query="Northway travel backpack"), "It is out of stock.",
-        call("verdict", checks=[{"asked": asked, "shown_by": _SKIPPED}]),
-        plan("Find the passport holder"),
-        call("search_products", query="passport holder"), "The passport holder is in stock.",
-        verdict_done(),
-    ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
-    events = list(agent.stream(asked))
-    assert not model.replies
-    assert f"Not done yet: {asked}." in model.calls[4]["messages"][-1].content
-    critique = next(e.data for e in events if e.kind == "critique")
-    assert critique["set_aside"] == [{"asked": asked, "shown_by": _SKIPPED}]
+    _critic_sets_aside(
+        registry, index, asked, asked, _SKIPPED,
+        [plan("Find the Northway travel backpack"),  # the planner left the purchase out
+         call("search_products", query="Northway travel backpack"), "It is out of stock."],
+        [plan("Find the passport holder"),
+         call("search_products", query="passport holder"), "The passport holder is in stock."])
 
 
 def test_nothing_in_a_request_without_a_condition_is_skipped_as_its_condition_not_holding(registry, index):
     from agentkit.plan import _SKIPPED
 
-    phone = Phone()
     asked = "Write down my parking spot in a note called Parking"
-    model = ScriptedChatModel(replies=[
-        plan("Find the photo of my parking spot"),  # the planner left the note out
-        call("search_photos", query="parking"), "The photo shows spot B12.",
-        call("verdict", checks=[{"asked": asked, "shown_by": _SKIPPED}]),
-        plan("Write a note called Parking: spot B12"),
-        call("create_note", title="Parking", body="Spot B12"), "Noted.",
-        verdict_done(),
-    ])
-    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
-    events = list(agent.stream(asked + " from this morning's photo."))
-    assert not model.replies
-    assert f"Not done yet: {asked}." in model.calls[4]["messages"][-1].content
-    critique = next(e.data for e in events if e.kind == "critique")
-    assert critique["set_aside"] == [{"asked": asked, "shown_by": _SKIPPED}]
+    _critic_sets_aside(
+        registry, index, asked + " from this morning's photo.", asked, _SKIPPED,
+        [plan("Find the photo of my parking spot"),  # the planner left the note out
+         call("search_photos", query="parking"), "The photo shows spot B12."],
+        [plan("Write a note called Parking: spot B12"), call("create_note", title="Parking", body="Spot B12"), "Noted."])
 
 
 def test_a_lookup_may_be_skipped_as_its_condition_not_holding_in_a_request_without_one(registry, index):
