@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["weather_holds"]
+__all__ = ["contradicts", "weather_holds"]
 
 _KINDS = {
     "rain": {"rain", "rainy", "raining", "rains", "shower", "showers", "drizzle", "drizzly", "thunderstorm",
@@ -54,3 +54,16 @@ def weather_holds(condition: str, found: str, results: str) -> tuple[bool, str] 
     kinds = _kinds(named[0])
     holds = not kinds & {"rain", "snow"} if dry else bool(kinds & asked)
     return (not holds if _NOT.search(condition) else holds), named[0]
+
+
+def contradicts(text: str, forecast: str) -> bool:
+    """Whether a sentence of ``text`` says something of the weather that ``forecast`` (a forecast's own
+    words, "Foggy") rules out: "Yes, it is going to rain" of fog. A sentence that names the forecast
+    itself is taken as reading it."""
+    for sentence in re.split(r"(?<=[.!?;])\s+", text):
+        if forecast.lower() in sentence.lower():
+            continue
+        said = weather_holds(sentence, forecast, f"condition: {forecast}")
+        if said is not None and not said[0]:
+            return True
+    return False

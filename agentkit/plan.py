@@ -32,7 +32,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.types import Send
 
-from agentkit._conditions import weather_holds
+from agentkit._conditions import contradicts, weather_holds
 from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit, request_of, state_changes, this_turn,
                             usage_of)
 from agentkit.graph import REPEATED_FAILURE, AgentConfig, build_graph, expects_change, retryable
@@ -394,7 +394,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         said = results + "\n" + "\n".join(payload.get("settled_from") or [])
         ruled = (weather_holds(str(args.get("condition") or ""), decision["found"], said)
                  or weather_holds(re.split(r"[,;]", _asked(step["text"]))[0], decision["found"], said))
-        if ruled is None or ruled[0] == decision["holds"]:
+        if ruled is None:
+            return decision, usage
+        decision["forecast"] = ruled[1]  # (the final answer corrects a lookup's prose that misread it)
+        if ruled[0] == decision["holds"]:
             return decision, usage
         # the forecast's words say otherwise (a small model reads Foggy as rain): they decide; a step with
         # two branches is asked again for the action, told which way it went, as its action names the other
@@ -423,7 +426,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                     why = decision["found"] or ("the condition holds" if decision["holds"] else "the condition does not hold")
                     outcome = {"status": "done", "result": f"Nothing to do: {why}.", "calls": [],
                                "answer": f"Nothing to do: {why}.", "acts": False, "changed": False,
-                               "holds": decision["holds"]}
+                               "holds": decision["holds"], "forecast": decision.get("forecast")}
                     return {"messages": [], "results": {str(step["id"]): outcome}, "overhead": usage}
                 text, conditional, holds = decision["action"], False, decision["holds"]
                 step = {**step, "tool": None}  # the planner's function may be the other branch's
@@ -458,7 +461,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "done_before" in m.artifact  # was made
             for m in produced)
         if holds is not None:  # settled above: an "If not" step after this one is its other branch
-            outcome["holds"] = holds
+            outcome["holds"], outcome["forecast"] = holds, decision.get("forecast")
         if (outcome["status"] == "failed" and not acts and not conditional and not error and not final.get("error")
                 and (payload.get("evidence") or payload.get("done"))):
             # a lookup that found nothing after earlier steps gathered results is news, not a dead end:
@@ -561,12 +564,17 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
 
     def finish(state: PlanState) -> dict:
         results = state.get("results") or {}
+        # forecasts that settled a condition: a lookup's answer that misread one ("Yes, it is going to
+        # rain" of fog) is not repeated to the user, whose plan went the other way
+        forecasts = sorted({r["forecast"] for r in results.values() if r.get("forecast")})
         answers = []
         for s in state.get("plan") or []:
             r = results.get(str(s["id"]))
             if r and r["status"] in ("done", "failed", "declined"):
                 # a declined step's own answer may claim it done: the result says who stopped it
                 text = (r.get("answer") if r["status"] != "declined" else "") or r["result"]
+                if r["status"] == "done" and any(contradicts(text, f) for f in forecasts):
+                    text = f"The forecast says {' and '.join(forecasts)}."
                 if text and text not in answers:
                     step = f"{s['text'][:1].lower()}{s['text'][1:]}"
                     prefix = {"done": "", "declined": f"Did not {step}: ", "failed": f"Could not {step}: "}

@@ -1210,3 +1210,16 @@ def test_a_condition_is_settled_from_what_a_lookup_returned_not_from_its_answer(
     assert model.calls[3]["tool_choice"] == "decide"
     assert "condition: Foggy" in asked and "1. Check if it's going to rain here on Friday" in asked
     assert "Yes, it is going to rain" not in asked
+    # nor is the misreading told to the user: the forecast's words stand in for it
+    assert "going to rain" not in r.answer and r.answer.startswith("The forecast says Foggy.")
+
+
+def test_contradicts_finds_a_sentence_the_forecast_rules_out():
+    from agentkit._conditions import contradicts
+
+    assert contradicts("Yes, it is going to rain here on Friday.", "Foggy")
+    assert contradicts("Lunch is at 12:30. It will be sunny.", "Rain")
+    assert not contradicts("It won't rain on Friday.", "Foggy")  # true of fog
+    assert not contradicts("It will be foggy, with no rain.", "Foggy")  # names the forecast: a reading of it
+    assert not contradicts("Lunch with Alice is at 12:30.", "Foggy")  # nothing about the weather
+    assert not contradicts("It is going to drizzle.", "Rain")
