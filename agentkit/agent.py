@@ -405,6 +405,7 @@ def create_agent(
     # names of things in the device's apps (a store, a product), for retrieval and error hints
     vocabulary = getattr(device, "vocabulary", None)
     vocabulary = vocabulary if callable(vocabulary) else None
+    rehearse = getattr(device, "rehearsal", None)  # runs a call to confirm without effect, to check it first
     retrieve = None
     if len(registry) > top_k:
         from agentkit.tools.retrieval import ToolIndex, apps_named
@@ -431,6 +432,7 @@ def create_agent(
         confirm=_confirm_policy(confirm),
         clock=(lambda: device.now) if hasattr(device, "now") else None,
         vocabulary=vocabulary,
+        rehearse=rehearse if callable(rehearse) else None,
     )
     saver = _checkpointer(checkpointer)
     search = index.search if retrieve is not None else None

@@ -11,7 +11,7 @@ import datetime
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, Iterable, Mapping, TypedDict
+from typing import Annotated, Any, Callable, ContextManager, Iterable, Mapping, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
@@ -35,7 +35,7 @@ from agentkit._hints import choice_hint
 from agentkit.confirm import ConfirmPolicy, describe_call, parse_decision
 from agentkit.errors import ModelRetry, ToolArgumentError
 from agentkit.tools._lexical import names_in
-from agentkit.tools.registry import ToolRegistry, to_jsonable
+from agentkit.tools.registry import Tool, ToolRegistry, to_jsonable
 
 __all__ = ["AgentState", "AgentConfig", "build_graph", "expects_change"]
 
@@ -44,6 +44,10 @@ FEEDBACK_NAME = "agentkit"
 REPEATED_FAILURE = "agentkit_repeated_failure"
 """``response_metadata`` key set on an answer given because the model repeated a call that had already
 failed (in this loop or an earlier step of the request): the answer reports a failure, not work done."""
+
+_UNRUN = object()
+"""What a call's checks before a confirmation prompt return in place of a result when the tool cannot be
+rehearsed (it was checked, not run)."""
 
 
 class AgentState(TypedDict, total=False):
@@ -134,6 +138,11 @@ class AgentConfig:
     clock: Callable[[], datetime.datetime] | None = None
     """The device's clock: a state change dated today when the request names another day goes back
     to the model. None skips that check."""
+    rehearse: Callable[[], ContextManager[Any]] | None = None
+    """The device's ``rehearsal()``: a call to confirm goes through every check first and, when its tool is
+    :attr:`~agentkit.tools.registry.Tool.rehearsable`, runs inside it without effect. A call that fails
+    goes back to the model unasked; the prompt shows the rehearsed result (``preview``). None: only the
+    checks run before the prompt."""
 
 
 _NOT_DONE = (
@@ -550,6 +559,109 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             return False
         return not (calls and calls[-1].status == "error")
 
+    def attempt(call: dict, state: AgentState, out: list[ToolMessage], made: list[ToolMessage], n_earlier: int,
+                invoke: Callable[[Tool, dict], Any]) -> ToolMessage:
+        """One call's checks and run: the refusal of a repeat, a missing permission or a bad argument, or
+        what ``invoke`` returns (``_UNRUN``: checked, not run). ``out`` holds this reply's earlier results."""
+        key = {"name": call["name"], "args": call["args"]}
+        earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
+            if registry.changes_state(call["name"]) else None
+        if earlier is None and config.one_change_per_record and registry.changes_state(call["name"]):
+            # this loop's own changes only: an earlier plan step that renamed a file does not
+            # stop this step from moving it (exact repeats of earlier steps are still caught above)
+            own = made[n_earlier:]
+            earlier = _changed_same_record(registry.get(call["name"]), call["args"], own, registry)
+        if earlier is not None and earlier.status == "success":
+            # doing a successful action twice would corrupt state (a second message, a second alarm)
+            return ToolMessage(
+                f"Already done, not repeated. Result was: {earlier.content}. Now reply to the user.",
+                tool_call_id=call["id"], name=call["name"], status="error",
+                artifact={**key, "done_before": str(earlier.content)},
+            )
+        ran = False  # whether the tool itself refused the call, rather than a check before it
+        try:
+            tool = registry.get(call["name"])
+            missing = missing_scopes(tool, config.scopes)
+            if missing:
+                return ToolMessage(
+                    f"Permission denied: {tool.name} needs {', '.join(missing)}, which this assistant "
+                    "has not been granted. Tell the user; do not retry.",
+                    tool_call_id=call["id"], name=call["name"], status="error",
+                    artifact={**key, "denied": missing})
+            copied = copied_descriptions(tool, call["args"])
+            if copied:
+                raise ToolArgumentError(
+                    f"argument(s) {', '.join(map(repr, copied))} of {tool.name!r} repeat the parameter's "
+                    "description instead of giving a value; use the value from the request")
+            gaps = placeholders(call["args"]) if tool.changes_state else {}
+            if gaps:  # "[insert confirmation number here]" saved in a note or sent to a person
+                given = ", ".join(f"{k}={call['args'][k]!r}" for k in gaps)
+                raise ToolArgumentError(
+                    f"{given} holds a placeholder "
+                    f"({', '.join(map(repr, gaps.values()))}), not the value: find the real value with a "
+                    "search tool first, or ask the user")
+            if tool.changes_state and (refs := unresolved_references(call["args"], _said(state))):
+                given = ", ".join(f"{k}={call['args'][k]!r}" for k in refs)
+                raise ToolArgumentError(
+                    f"{given} says {' and '.join(map(repr, refs.values()))} as the request does, but whoever "
+                    "reads it cannot know which one that is: write the value itself (a day, a time, a place) "
+                    "as the results above give it")
+            echoed = echoed_messages(call["args"], lambda: _found_text(state, out), _said(state)) \
+                if tool.changes_state else []
+            if echoed:  # sending someone back their own message, word for word
+                given = ", ".join(f"{k}={call['args'][k]!r}" for k in echoed)
+                raise ToolArgumentError(
+                    f"{given} is, word for word, a message they sent (a result above), not what the request "
+                    "asks you to write: write the text the request asks for in your own words")
+            moved = refused_times(call["args"], _failed_text(state, out), _found_text(state, out)) \
+                if tool.changes_state else {}
+            if moved:  # the first choice was refused and another was booked: later steps use that one
+                given = ", ".join(f"{k}={call['args'][k]!r}" for k in moved)
+                raise ToolArgumentError(
+                    f"{given} has {' and '.join(t for t, _ in moved.values())}, which an earlier call was "
+                    f"refused at; what was made since is at {' and '.join(s for _, s in moved.values())}: "
+                    "use the time that was settled on")
+            invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
+            if invented:  # a made-up phone number would text or save a stranger
+                raise ToolArgumentError(
+                    f"the number in {', '.join(repr(call['args'][k]) for k in invented)} appears nowhere in "
+                    "the request or in any result so far, so it is made up. Find the real one with a search tool, "
+                    "searching by what the request says about it (not by this number), or ask the user")
+            if tool.changes_state and config.clock is not None:
+                # the user's words say whether today is meant; the brief's results may say "today" too
+                said = _said(state)
+                today = config.clock().date()
+                keys, days = dated_today(call["args"], said, today, context=state.get("brief") or "")
+                if keys:  # small models put today's date on what the user asked for on Sunday
+                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
+                    raise ToolArgumentError(
+                        f"{given} is today ({today}), but the "
+                        f"request says {', '.join(days)}; give the day as the request says it "
+                        f"(for example {day_examples(days, today)})")
+                found = "\n".join(str(m.content) for m in _calls_in(state["messages"]) if m.status == "success")
+                keys, days = dated_elsewhere(call["args"], said, today, context="\n".join(
+                    [state.get("brief") or "", state.get("evidence") or "", found]))
+                if keys:  # "tomorrow" for what the user asked for on Sunday
+                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
+                    raise ToolArgumentError(
+                        f"{given} is a day the request does not name: it says {', '.join(days)}; give the "
+                        f"day as the request says it (for example {day_examples(days, today)})")
+            ran = True
+            result = invoke(tool, call["args"])
+            content = "" if result is _UNRUN else render_result(to_jsonable(result))
+            return ToolMessage(content, tool_call_id=call["id"], name=call["name"], status="success", artifact=key)
+        except ModelRetry as exc:
+            hint = choice_hint(exc.choices, tool=call["name"], said=_said(state), found=_found_text(state, out),
+                               args=call["args"])
+            # (a check's complaint is about the arguments it names: "Luigi's" as an event's location is
+            # no sign the call belongs to the restaurants app)
+            where, apps = _held_elsewhere(call) if ran else ("", [])
+            return ToolMessage(f"Error: {exc}{hint}{where}", tool_call_id=call["id"], name=call["name"],
+                               status="error", artifact={**key, "elsewhere": apps} if apps else key)
+
+    def tool_invoke(tool: Tool, args: dict) -> Any:
+        return tool.invoke(args, config.context)
+
     def run_tools(state: AgentState) -> dict:
         messages = state["messages"]
         last = messages[-1]
@@ -566,6 +678,10 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
             if decision["action"] == "edit":
                 call = {**call, "args": {**call["args"], **decision["args"]}}
             key = {"name": call["name"], "args": call["args"]}
+            if decision["action"] == "refused":  # failed its rehearsal: the user was not asked
+                out.append(ToolMessage(decision["error"], tool_call_id=call["id"], name=call["name"],
+                                       status="error", artifact=decision.get("artifact") or key))
+                continue
             if decision["action"] == "deny":
                 out.append(ToolMessage(
                     "The user declined this call, so it was not run. Tell the user it was not done.",
@@ -580,103 +696,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     "Tell the user it was not done.",
                     tool_call_id=call["id"], name=call["name"], status="error", artifact={**key, "declined": True}))
                 continue
-            earlier = _find_repeat(call["name"], call["args"], made, exact=False) \
-                if registry.changes_state(call["name"]) else None
-            if earlier is None and config.one_change_per_record and registry.changes_state(call["name"]):
-                # this loop's own changes only: an earlier plan step that renamed a file does not
-                # stop this step from moving it (exact repeats of earlier steps are still caught above)
-                own = made[n_earlier:]
-                earlier = _changed_same_record(registry.get(call["name"]), call["args"], own, registry)
-            if earlier is not None and earlier.status == "success":
-                # doing a successful action twice would corrupt state (a second message, a second alarm)
-                out.append(ToolMessage(
-                    f"Already done, not repeated. Result was: {earlier.content}. Now reply to the user.",
-                    tool_call_id=call["id"], name=call["name"], status="error",
-                    artifact={**key, "done_before": str(earlier.content)},
-                ))
-                continue
-            ran = False  # whether the tool itself refused the call, rather than a check before it
-            try:
-                tool = registry.get(call["name"])
-                missing = missing_scopes(tool, config.scopes)
-                if missing:
-                    out.append(ToolMessage(
-                        f"Permission denied: {tool.name} needs {', '.join(missing)}, which this assistant "
-                        "has not been granted. Tell the user; do not retry.",
-                        tool_call_id=call["id"], name=call["name"], status="error",
-                        artifact={**key, "denied": missing}))
-                    continue
-                copied = copied_descriptions(tool, call["args"])
-                if copied:
-                    raise ToolArgumentError(
-                        f"argument(s) {', '.join(map(repr, copied))} of {tool.name!r} repeat the parameter's "
-                        "description instead of giving a value; use the value from the request")
-                gaps = placeholders(call["args"]) if tool.changes_state else {}
-                if gaps:  # "[insert confirmation number here]" saved in a note or sent to a person
-                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in gaps)
-                    raise ToolArgumentError(
-                        f"{given} holds a placeholder "
-                        f"({', '.join(map(repr, gaps.values()))}), not the value: find the real value with a "
-                        "search tool first, or ask the user")
-                if tool.changes_state and (refs := unresolved_references(call["args"], _said(state))):
-                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in refs)
-                    raise ToolArgumentError(
-                        f"{given} says {' and '.join(map(repr, refs.values()))} as the request does, but whoever "
-                        "reads it cannot know which one that is: write the value itself (a day, a time, a place) "
-                        "as the results above give it")
-                echoed = echoed_messages(call["args"], lambda: _found_text(state, out), _said(state)) \
-                    if tool.changes_state else []
-                if echoed:  # sending someone back their own message, word for word
-                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in echoed)
-                    raise ToolArgumentError(
-                        f"{given} is, word for word, a message they sent (a result above), not what the request "
-                        "asks you to write: write the text the request asks for in your own words")
-                moved = refused_times(call["args"], _failed_text(state, out), _found_text(state, out)) \
-                    if tool.changes_state else {}
-                if moved:  # the first choice was refused and another was booked: later steps use that one
-                    given = ", ".join(f"{k}={call['args'][k]!r}" for k in moved)
-                    raise ToolArgumentError(
-                        f"{given} has {' and '.join(t for t, _ in moved.values())}, which an earlier call was "
-                        f"refused at; what was made since is at {' and '.join(s for _, s in moved.values())}: "
-                        "use the time that was settled on")
-                invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
-                if invented:  # a made-up phone number would text or save a stranger
-                    raise ToolArgumentError(
-                        f"the number in {', '.join(repr(call['args'][k]) for k in invented)} appears nowhere in "
-                        "the request or in any result so far, so it is made up. Find the real one with a search tool, "
-                        "searching by what the request says about it (not by this number), or ask the user")
-                if tool.changes_state and config.clock is not None:
-                    # the user's words say whether today is meant; the brief's results may say "today" too
-                    said = _said(state)
-                    today = config.clock().date()
-                    keys, days = dated_today(call["args"], said, today, context=state.get("brief") or "")
-                    if keys:  # small models put today's date on what the user asked for on Sunday
-                        given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
-                        raise ToolArgumentError(
-                            f"{given} is today ({today}), but the "
-                            f"request says {', '.join(days)}; give the day as the request says it "
-                            f"(for example {day_examples(days, today)})")
-                    found = "\n".join(str(m.content) for m in _calls_in(messages) if m.status == "success")
-                    keys, days = dated_elsewhere(call["args"], said, today, context="\n".join(
-                        [state.get("brief") or "", state.get("evidence") or "", found]))
-                    if keys:  # "tomorrow" for what the user asked for on Sunday
-                        given = ", ".join(f"{k}={call['args'][k]!r}" for k in keys)
-                        raise ToolArgumentError(
-                            f"{given} is a day the request does not name: it says {', '.join(days)}; give the "
-                            f"day as the request says it (for example {day_examples(days, today)})")
-                ran = True
-                result = tool.invoke(call["args"], config.context)
-                content = render_result(to_jsonable(result))
-                out.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"],
-                                       status="success", artifact=key))
-            except ModelRetry as exc:
-                hint = choice_hint(exc.choices, tool=call["name"], said=_said(state), found=_found_text(state, out),
-                                   args=call["args"])
-                # (a check's complaint is about the arguments it names: "Luigi's" as an event's location is
-                # no sign the call belongs to the restaurants app)
-                where, apps = _held_elsewhere(call) if ran else ("", [])
-                out.append(ToolMessage(f"Error: {exc}{hint}{where}", tool_call_id=call["id"], name=call["name"],
-                                       status="error", artifact={**key, "elsewhere": apps} if apps else key))
+            out.append(attempt(call, state, out, made, n_earlier, invoke=tool_invoke))
         update = {"messages": out, "decisions": {}}
         if extra := list(dict.fromkeys([*_tools_named(state, out), *_tools_elsewhere(state, out)])):
             update["offered_tools"] = [*(state.get("offered_tools") or []), *extra]
@@ -732,18 +752,48 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         tool = registry.get(call["name"])
         return not missing_scopes(tool, config.scopes) and bool(config.confirm(tool, call["args"]))
 
-    def confirm_calls(state: AgentState) -> dict:
-        """Ask the user about each call the policy flags; the run pauses at each question."""
-        assert config.confirm is not None
+    def rehearse_calls(state: AgentState) -> dict:
+        """Put each call the policy flags through the checks it would meet when run and, when its tool is
+        rehearsable and the device can rehearse, run it without effect. One that fails is not asked about
+        (its error goes to the model as if it had run); the others' questions show the rehearsed result.
+        (A node of its own: what it found is checkpointed, so the answers of a resumed run go to the
+        questions they were given for, even if the phone changed meanwhile.)"""
         decisions = {}
+        made = _turn_calls(state)
+        n_earlier = len(_calls_in(state.get("earlier") or []))
         for call in state["messages"][-1].tool_calls:
             if not _needs_confirmation(call, state):
                 continue
-            tool = registry.get(call["name"])
-            answer = interrupt({"tool": tool.name, "args": call["args"], "call_id": call["id"],
-                                "description": describe_call(tool, call["args"])})
-            decisions[call["id"]] = parse_decision(answer)
+            trial = attempt(call, state, [], made, n_earlier, invoke=rehearsed)
+            if trial.status == "error":
+                decisions[call["id"]] = {"action": "refused", "args": {}, "error": str(trial.content),
+                                         "artifact": trial.artifact}
+            else:
+                decisions[call["id"]] = {"action": "ask", "args": {}, "preview": str(trial.content)}
         return {"decisions": decisions}
+
+    def confirm_calls(state: AgentState) -> dict:
+        """Ask the user about each call the policy flags that passed its rehearsal; the run pauses at each."""
+        assert config.confirm is not None
+        decisions = dict(state.get("decisions") or {})
+        for call in state["messages"][-1].tool_calls:
+            trial = decisions.get(call["id"])
+            if trial is None or trial["action"] != "ask":
+                continue
+            tool = registry.get(call["name"])
+            question = {"tool": tool.name, "args": call["args"], "call_id": call["id"],
+                        "description": describe_call(tool, call["args"])}
+            if trial.get("preview"):
+                question["preview"] = trial["preview"]
+            decisions[call["id"]] = parse_decision(interrupt(question))
+        return {"decisions": decisions}
+
+    def rehearsed(tool: Tool, args: dict) -> Any:
+        """The result ``tool`` would give, from a run without effect; ``_UNRUN`` when it cannot have one."""
+        if config.rehearse is None or not tool.rehearsable:
+            return _UNRUN
+        with config.rehearse():
+            return tool.invoke(args, config.context)
 
     def after_model(state: AgentState) -> str:
         last = state["messages"][-1]
@@ -768,9 +818,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
     graph.add_edge("retrieve_tools", "model")
     routes = {"tools": "tools", "model": "model", "limit": "step_limit", END: END}
     if config.confirm is not None:
+        graph.add_node("rehearse", rehearse_calls)
         graph.add_node("confirm", confirm_calls)
+        graph.add_edge("rehearse", "confirm")
         graph.add_edge("confirm", "tools")
-        routes["confirm"] = "confirm"
+        routes["confirm"] = "rehearse"
     graph.add_conditional_edges("model", after_model, routes)
     if config.final_tools:
         def after_tools(state: AgentState) -> str:

@@ -215,3 +215,63 @@ def test_agentkit_run_asks_before_a_risky_call(monkeypatch, capsys, tmp_path, re
     new = sent(phone, Phone().state())  # the run started from a reset phone (the default seed)
     phone.close()
     assert [m["body"] for m in new] == ([body] if body else [])
+
+
+def test_a_call_that_would_fail_goes_back_to_the_model_unasked_and_the_prompt_shows_the_result(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model, agent = agent_for([call("delete_photo", photo="2026-11-25_parking"),  # an id nobody showed it
+                              call("delete_photo", photo="ph10"), "Deleted the parking photo."],
+                             registry, index, phone)
+    r = agent.run("Delete the photo of my parking spot")
+    [pending] = r.pending  # only the call that would work was asked about
+    assert pending["args"] == {"photo": "ph10"} and "Parking spot sign B12" in pending["preview"]
+    told = model.calls[1]["messages"][-1]
+    assert told.type == "tool" and told.status == "error" and "no photo matches '2026-11-25_parking'" in told.content
+    assert phone.state() == before  # the rehearsals changed nothing
+    done = agent.resume(r.thread_id, "approve")
+    assert done.answer == "Deleted the parking photo."
+    assert "ph10" not in {p["id"] for p in phone.state()["photos"]["items"]}
+    assert [c["ok"] for c in done.tool_calls] == [False, True]
+
+
+def test_a_tool_that_cannot_be_rehearsed_meets_its_checks_but_does_not_run_before_the_prompt(registry, index):
+    from agentkit.tools import ToolRegistry
+    from agentkit.tools.registry import tool
+
+    ran = []
+
+    @tool(app="bank", changes_state=True, sensitive=True)
+    def wire(account: str, amount: float) -> str:
+        """Wire money to an account (a bank's own API: not the phone's state).
+
+        Args:
+            account: The account number.
+            amount: How much.
+        """
+        ran.append(account)
+        return f"wired {amount} to {account}"
+
+    assert not wire.rehearsable
+    tools = ToolRegistry([wire])
+    model, agent = agent_for([call("wire", account="[insert account number here]", amount=5),
+                              call("wire", account="DE89 3704 0044 0532 0130 00", amount=5), "Wired."],
+                             tools, None, Phone())
+    r = agent.run("Wire 5 euros to account DE89 3704 0044 0532 0130 00")
+    [pending] = r.pending  # the placeholder was refused before any prompt
+    assert pending["args"]["account"].startswith("DE89") and "preview" not in pending and ran == []
+    assert "placeholder" in model.calls[1]["messages"][-1].content
+    assert agent.resume(r.thread_id, "approve").answer == "Wired." and ran == ["DE89 3704 0044 0532 0130 00"]
+
+
+def test_answers_go_to_the_questions_asked_even_if_the_phone_changed_during_the_pause(registry, index):
+    phone = Phone()
+    both = call("send_message", to="Alice", body="Lunch at 1?")
+    both.tool_calls.append(call("send_message", to="Bob", body="Lunch at 1?").tool_calls[0])
+    _, agent = agent_for([both, "Asked Bob."], registry, index, phone)
+    r = agent.run("Ask Alice and Bob if lunch at 1 works")
+    assert [p["args"]["to"] for p in r.pending] == ["Alice"]
+    with phone.transaction() as s:  # Alice leaves the contacts while the question waits
+        s["contacts"] = [c for c in s["contacts"] if c["name"] != "Alice Johnson"]
+    r = agent.resume(r.thread_id, "deny")  # the answer to the Alice question, not a new one
+    assert [p["args"]["to"] for p in r.pending] == ["Bob"]

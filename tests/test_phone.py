@@ -399,3 +399,22 @@ def test_parsers_fail_only_with_tool_execution_error(text):
             parse(text)
         except ToolExecutionError:
             pass
+
+
+def test_a_rehearsal_writes_nothing_on_its_thread_and_leaves_other_threads_alone(tmp_path):
+    phone = Phone(tmp_path / "p.sqlite")
+    before = phone.state()
+    with phone.rehearsal():
+        with phone.transaction() as s:
+            s["settings"]["wifi"] = not s["settings"]["wifi"]
+            with phone.transaction() as inner:  # joins the rehearsed one
+                inner["settings"]["brightness"] = 3
+        phone.set("clock.alarms", [])
+        assert phone.state() == before
+        other = threading.Thread(target=phone.set, args=("settings.dark_mode", "other thread"))
+        other.start()
+        other.join()
+    assert phone.state()["settings"]["dark_mode"] == "other thread"  # written: not the rehearsing thread
+    phone.set("settings.brightness", 7)  # after the block, writes land again
+    reopened = Phone(tmp_path / "p.sqlite")
+    assert reopened.state()["settings"]["brightness"] == 7 and reopened.state()["clock"] == before["clock"]

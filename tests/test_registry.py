@@ -190,3 +190,28 @@ def test_the_registry_says_whether_a_name_changes_state():
     reg = ToolRegistry([put])
     assert reg.changes_state("put") is True
     assert reg.changes_state("nope") is False and reg.changes_state(None) is False and reg.changes_state(["put"]) is False
+
+
+def test_a_state_changing_tool_is_rehearsable_only_when_it_says_so():
+    @tool(app="notes")
+    def read(title: str) -> str:
+        """Read a note.
+
+        Args:
+            title: Its title.
+        """
+        return title
+
+    @tool(app="notes", changes_state=True)
+    def post(title: str) -> str:
+        """Post a note to a server.
+
+        Args:
+            title: Its title.
+        """
+        return title
+
+    assert read.rehearsable and not post.rehearsable  # effects of its own unless it says otherwise
+    assert load_registry().get("delete_photo").rehearsable  # the phone's tools write through its transactions
+    with pytest.raises(ToolDefinitionError, match="'rehearsable' must be true or false"):
+        tool(post.fn, app="notes", changes_state=True, rehearsable="yes")

@@ -93,6 +93,11 @@ class Tool:
     ``add_to_food_cart``): a turn that calls this one and never that one after it has left
     its work unfinished, unless the request names what this one fills (its name's last word,
     "cart"). The plan critic then adds a step that calls it."""
+    rehearsable: bool = False
+    """Whether every effect it has goes through the device's transactions, so that it can run inside the
+    device's ``rehearsal()`` without effect. The agent rehearses such a call before asking the user to
+    confirm it: a call that would fail goes back to the model unasked, and the prompt shows the result
+    the call would have (``preview``). Tools that change nothing are always rehearsable."""
     args_model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     """Pydantic model used to validate arguments (tools made with ``@tool``)."""
     validator: Callable[[Mapping[str, Any]], dict] | None = field(default=None, repr=False)
@@ -171,6 +176,7 @@ class Tool:
             sensitive=sensitive,
             scopes=_check_scopes(scopes, where),
             finished_by=_check_finished_by(finished_by, where),
+            rehearsable=not changes_state,  # (a definition from elsewhere may have effects of its own)
             validator=schema_validator(name, schema),
         )
 
@@ -302,7 +308,7 @@ def _inline_refs(schema: dict) -> dict:
 
 def _build(fn: Callable[..., Any], *, name: str | None, app: str, examples: Iterable[str],
            changes_state: bool, sensitive: bool, description: str | None,
-           scopes: Iterable[str] = (), finished_by: str | None = None) -> Tool:
+           scopes: Iterable[str] = (), finished_by: str | None = None, rehearsable: bool = False) -> Tool:
     tool_name = name or fn.__name__
     where = f"tool {tool_name!r} ({getattr(fn, '__module__', '?')})"
     if not _NAME_RE.match(tool_name):
@@ -362,8 +368,15 @@ def _build(fn: Callable[..., Any], *, name: str | None, app: str, examples: Iter
         injected=tuple(injected),
         scopes=_check_scopes(scopes, where),
         finished_by=_check_finished_by(finished_by, where),
+        rehearsable=_check_flag("rehearsable", rehearsable, where) or not changes_state,
         args_model=args_model,
     )
+
+
+def _check_flag(flag: str, value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ToolDefinitionError(f"{where}: {flag!r} must be true or false, got {value!r}")
+    return value
 
 
 _SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -396,6 +409,7 @@ def tool(
     sensitive: bool = False,
     scopes: Iterable[str] = (),
     finished_by: str | None = None,
+    rehearsable: bool = False,
 ) -> Any:
     """Declare a function as a tool.
 
@@ -410,6 +424,7 @@ def tool(
         scopes: Permissions it needs, as ``area.action`` strings (``payments.send``).
         finished_by: The capability that completes what this one starts (``place_food_order``
             for a cart); see :attr:`Tool.finished_by`.
+        rehearsable: Every effect goes through the device's transactions (see :attr:`Tool.rehearsable`).
 
     Returns:
         A :class:`Tool` (or a decorator that makes one).
@@ -420,7 +435,8 @@ def tool(
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return _build(f, name=name, app=app, examples=examples, changes_state=changes_state,
-                      sensitive=sensitive, description=description, scopes=scopes, finished_by=finished_by)
+                      sensitive=sensitive, description=description, scopes=scopes, finished_by=finished_by,
+                      rehearsable=rehearsable)
 
     return wrap(fn) if fn is not None else wrap
 

@@ -113,6 +113,7 @@ class Phone:
 
         On an exception nothing is written and the exception propagates. A
         transaction opened inside another on the same thread joins the outer one.
+        Inside :meth:`rehearsal` nothing is written either.
         """
         with self._lock:
             outer = getattr(self._local, "working", None)
@@ -125,7 +126,24 @@ class Phone:
                 yield working
             finally:
                 self._local.working = None
-            self._write(working)
+            if not getattr(self._local, "rehearsing", False):
+                self._write(working)
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[None]:
+        """Run tools without effect: transactions opened on this thread inside the block see and change
+        a copy of the state that is then dropped, as if an exception had undone them.
+
+        The agent rehearses a call before asking the user to confirm it, so a call that would fail (no
+        photo matches, the slot is taken) goes back to the model instead of to the user, and the prompt
+        can show what the call will do. Other threads write as usual meanwhile.
+        """
+        before = getattr(self._local, "rehearsing", False)
+        self._local.rehearsing = True
+        try:
+            yield
+        finally:
+            self._local.rehearsing = before
 
     @property
     def now(self) -> datetime.datetime:

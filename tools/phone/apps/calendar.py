@@ -83,7 +83,7 @@ def _attendees(contacts: list[dict], names: list[str] | None) -> list[str]:
     return out
 
 
-@tool(app="calendar", changes_state=True, scopes=["calendar.write", "contacts.read"], examples=[
+@tool(app="calendar", changes_state=True, rehearsable=True, scopes=["calendar.write", "contacts.read"], examples=[
     "Schedule a meeting with Bob tomorrow at 3pm",
     "Add lunch with Grace on Friday at noon to my calendar",
     "Create an event 'Haircut' on 2026-12-01 at 10:00 for 30 minutes",
@@ -126,7 +126,7 @@ def create_event(phone: Injected[Phone], title: str, date: str, start_time: str,
     return record
 
 
-@tool(app="calendar", changes_state=True, scopes=["calendar.write"], examples=[
+@tool(app="calendar", changes_state=True, rehearsable=True, scopes=["calendar.write"], examples=[
     "Move my dentist appointment to 4pm",
     "Push lunch with Alice to 1:30",
     "Reschedule the project review to Tuesday",
@@ -155,7 +155,7 @@ def move_event(phone: Injected[Phone], event: str, new_date: str | None = None,
     return record
 
 
-@tool(app="calendar", changes_state=True, sensitive=True, scopes=["calendar.write"], examples=[
+@tool(app="calendar", changes_state=True, rehearsable=True, sensitive=True, scopes=["calendar.write"], examples=[
     "Cancel my dentist appointment",
     "Delete the project review from my calendar",
     "Remove game night on Saturday",

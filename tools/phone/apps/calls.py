@@ -28,7 +28,8 @@ def _find_voicemail(state: dict, voicemail: str) -> dict:
     return find_record(box, voicemail, kind="voicemail", fields=("name",))
 
 
-@tool(app="calls", changes_state=True, sensitive=True, scopes=["calls.make", "contacts.read"], examples=[
+@tool(app="calls", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["calls.make", "contacts.read"], examples=[
     "Call Mom",
     "Phone Bob back",
     "Dial 415 555 0199",
@@ -99,7 +100,7 @@ def list_voicemails(phone: Injected[Phone], unheard_only: bool = False) -> list[
              "heard": v["heard"]} for v in sorted(box, key=lambda v: v["time"], reverse=True)]
 
 
-@tool(app="calls", changes_state=True, scopes=["calls.read", "calls.write"], examples=[
+@tool(app="calls", changes_state=True, rehearsable=True, scopes=["calls.read", "calls.write"], examples=[
     "Play Bob's voicemail",
     "What did Henry say in his voicemail?",
     "Listen to my latest voicemail",
@@ -123,7 +124,7 @@ def play_voicemail(phone: Injected[Phone], voicemail: str = "latest") -> dict:
             "transcript": record["transcript"]}
 
 
-@tool(app="calls", changes_state=True, sensitive=True, scopes=["calls.write"], examples=[
+@tool(app="calls", changes_state=True, rehearsable=True, sensitive=True, scopes=["calls.write"], examples=[
     "Delete the voicemail from Bright Smile Dental",
     "Erase Henry's voicemail",
     "Clear out Bob's voicemail",

@@ -40,7 +40,7 @@ def get_time(phone: Injected[Phone]) -> dict:
             "timezone": phone.state()["clock"].get("timezone")}
 
 
-@tool(app="clock", changes_state=True, scopes=["clock.write"], examples=[
+@tool(app="clock", changes_state=True, rehearsable=True, scopes=["clock.write"], examples=[
     "Wake me up at 7am tomorrow",
     "Set an alarm for 6:45",
     "Set an alarm at 5:30 pm called Pick up kids on weekdays",
@@ -74,7 +74,7 @@ def list_alarms(phone: Injected[Phone]) -> list[dict]:
     return sorted(phone.state()["clock"]["alarms"], key=lambda a: a["time"])
 
 
-@tool(app="clock", changes_state=True, scopes=["clock.write"], examples=[
+@tool(app="clock", changes_state=True, rehearsable=True, scopes=["clock.write"], examples=[
     "Turn off my 7:30 alarm",
     "Disable the gym alarm",
     "Turn on the weekend alarm",
@@ -93,7 +93,7 @@ def toggle_alarm(phone: Injected[Phone], alarm: str, enabled: bool) -> dict:
     return record
 
 
-@tool(app="clock", changes_state=True, sensitive=True, scopes=["clock.write"], examples=[
+@tool(app="clock", changes_state=True, rehearsable=True, sensitive=True, scopes=["clock.write"], examples=[
     "Delete my 6:30 alarm",
     "Remove the weekend alarm",
     "Get rid of the gym alarm",
@@ -111,7 +111,7 @@ def delete_alarm(phone: Injected[Phone], alarm: str) -> dict:
     return {"deleted": record}
 
 
-@tool(app="clock", changes_state=True, scopes=["clock.write"], examples=[
+@tool(app="clock", changes_state=True, rehearsable=True, scopes=["clock.write"], examples=[
     "Set a timer for 10 minutes",
     "Start a 45 second timer",
     "Timer for 25 minutes for the pasta",

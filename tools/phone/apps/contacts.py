@@ -49,7 +49,7 @@ def get_contact(phone: Injected[Phone], name: str) -> dict:
     return find_contact(phone.state()["contacts"], name)
 
 
-@tool(app="contacts", changes_state=True, scopes=["contacts.write"], examples=[
+@tool(app="contacts", changes_state=True, rehearsable=True, scopes=["contacts.write"], examples=[
     "Add Laura Chen to my contacts, her number is 415 555 0123",
     "Save a new contact: Tom Baker, +1 212 555 0144",
     "Create a contact for my plumber Mike, 650 555 0188",
@@ -79,7 +79,7 @@ def add_contact(phone: Injected[Phone], name: str, phone_number: str, email: str
     return record
 
 
-@tool(app="contacts", changes_state=True, scopes=["contacts.write"], examples=[
+@tool(app="contacts", changes_state=True, rehearsable=True, scopes=["contacts.write"], examples=[
     "Change Bob's number to 415 555 0177",
     "Update Grace's email to grace@newmail.com",
     "Make Jack a favorite contact",

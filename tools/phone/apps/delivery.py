@@ -111,7 +111,8 @@ def _dishes(menu: list[dict], item: str) -> list[dict]:
     return [dish]
 
 
-@tool(app="delivery", changes_state=True, scopes=["delivery.write"], finished_by="place_food_order", examples=[
+@tool(app="delivery", changes_state=True, rehearsable=True,
+      scopes=["delivery.write"], finished_by="place_food_order", examples=[
     "Add a beef pho to my cart",
     "Put two margherita pizzas in the delivery cart",
     "Add fries from Burger Barn",
@@ -164,7 +165,7 @@ def get_food_cart(phone: Injected[Phone]) -> dict:
     return _cart_view(phone.state()["delivery"])
 
 
-@tool(app="delivery", changes_state=True, scopes=["delivery.write"], examples=[
+@tool(app="delivery", changes_state=True, rehearsable=True, scopes=["delivery.write"], examples=[
     "Empty my food cart",
     "Clear the delivery cart",
     "Start my food order over",
@@ -180,7 +181,8 @@ def clear_food_cart(phone: Injected[Phone]) -> dict:
     return {"cleared": removed}
 
 
-@tool(app="delivery", changes_state=True, sensitive=True, scopes=["delivery.order", "payments.charge"], examples=[
+@tool(app="delivery", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["delivery.order", "payments.charge"], examples=[
     "Place my food order",
     "Order what's in my cart",
     "Check out the delivery cart and send it to my office",

@@ -115,7 +115,8 @@ def search_emails(phone: Injected[Phone], query: str, folder: str | None = None)
     return sorted((dict(_summary(m), folder=m["folder"]) for m in hits), key=lambda m: m["time"], reverse=True)
 
 
-@tool(app="email", changes_state=True, sensitive=True, scopes=["email.send", "contacts.read"], examples=[
+@tool(app="email", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["email.send", "contacts.read"], examples=[
     "Email Bob the budget numbers are final",
     "Send an email to Frank with subject Expense report saying it's submitted",
     "Write an email to alice.johnson@example.com about Friday",
@@ -141,7 +142,7 @@ def send_email(phone: Injected[Phone], to: str, subject: str, body: str) -> dict
     return {"status": "sent", "id": record["id"], "to": recipients, "subject": record["subject"]}
 
 
-@tool(app="email", changes_state=True, sensitive=True, scopes=["email.send", "email.read"], examples=[
+@tool(app="email", changes_state=True, rehearsable=True, sensitive=True, scopes=["email.send", "email.read"], examples=[
     "Reply to Alice's email saying I booked the table",
     "Answer Frank's email: I'll send it tomorrow",
     "Reply to the project review email with 'Looks good'",
@@ -181,7 +182,7 @@ def _move(phone: Phone, email: str, folder: str) -> dict:
     return {"id": record["id"], "subject": record["subject"], "folder": folder}
 
 
-@tool(app="email", changes_state=True, scopes=["email.write"], examples=[
+@tool(app="email", changes_state=True, rehearsable=True, scopes=["email.write"], examples=[
     "Archive the library newsletter",
     "Move the dentist email to the archive",
     "Archive the email from SkyHigh",
@@ -195,7 +196,7 @@ def archive_email(phone: Injected[Phone], email: str) -> dict:
     return _move(phone, email, "archive")
 
 
-@tool(app="email", changes_state=True, sensitive=True, scopes=["email.write"], examples=[
+@tool(app="email", changes_state=True, rehearsable=True, sensitive=True, scopes=["email.write"], examples=[
     "Delete the email from the library",
     "Trash the expense report email",
     "Get rid of the newsletter email",

@@ -107,7 +107,7 @@ def read_text_file(phone: Injected[Phone], file: str) -> dict:
     return {"path": record["path"], "text": record["text"]}
 
 
-@tool(app="files", changes_state=True, scopes=["files.write"], examples=[
+@tool(app="files", changes_state=True, rehearsable=True, scopes=["files.write"], examples=[
     "Rename Resume.pdf to Resume 2026.pdf",
     "Call the invoice file March invoice",
     "Rename my slides to Q4 final",
@@ -139,7 +139,7 @@ def rename_file(phone: Injected[Phone], file: str, new_name: str) -> dict:
     return {"renamed": old, "path": new_path}
 
 
-@tool(app="files", changes_state=True, scopes=["files.write"], examples=[
+@tool(app="files", changes_state=True, rehearsable=True, scopes=["files.write"], examples=[
     "Move the boarding pass to Documents",
     "Put the invoice in my Work folder",
     "Move Pumpkin pie.txt into Notes",
@@ -165,7 +165,7 @@ def move_file(phone: Injected[Phone], file: str, folder: str) -> dict:
     return {"moved": old, "path": new_path}
 
 
-@tool(app="files", changes_state=True, scopes=["files.write"], examples=[
+@tool(app="files", changes_state=True, rehearsable=True, scopes=["files.write"], examples=[
     "Make a new folder called Travel",
     "Create a Taxes folder inside Documents",
     "Add a folder named Receipts",
@@ -189,7 +189,7 @@ def create_folder(phone: Injected[Phone], name: str, parent: str = "/") -> dict:
     return {"created": path}
 
 
-@tool(app="files", changes_state=True, sensitive=True, scopes=["files.write"], examples=[
+@tool(app="files", changes_state=True, rehearsable=True, sensitive=True, scopes=["files.write"], examples=[
     "Delete the invoice file",
     "Remove wallpaper.jpg",
     "Get rid of my 2025 taxes file",

@@ -132,7 +132,7 @@ def _set_saved(phone: Phone, label: str, address: str) -> dict:
     return {label: _brief(target)}
 
 
-@tool(app="maps", changes_state=True, scopes=["maps.write"], examples=[
+@tool(app="maps", changes_state=True, rehearsable=True, scopes=["maps.write"], examples=[
     "Set my home address to 350 Hayes St, Hayes Valley",
     "I moved, my new home is 2100 Chestnut St in the Marina",
     "Change my home location to 88 Market St, Downtown",
@@ -146,7 +146,7 @@ def set_home_address(phone: Injected[Phone], address: str) -> dict:
     return _set_saved(phone, "home", address)
 
 
-@tool(app="maps", changes_state=True, scopes=["maps.write"], examples=[
+@tool(app="maps", changes_state=True, rehearsable=True, scopes=["maps.write"], examples=[
     "Set my work address to 215 Folsom St, SoMa",
     "My office is now at the Ferry Building",
     "Update my work location to 630 Columbus Ave in North Beach",

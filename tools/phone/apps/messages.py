@@ -46,7 +46,8 @@ def _recipient(contacts: list[dict], query: str) -> tuple[dict | None, str]:
     return contact, contact["phone"] if contact else str(query).strip()
 
 
-@tool(app="messages", changes_state=True, sensitive=True, scopes=["messages.send", "contacts.read"], examples=[
+@tool(app="messages", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["messages.send", "contacts.read"], examples=[
     "Text Alice that I'll be 10 minutes late",
     "Send a message to Mom saying I'll bring the pie",
     "Tell Bob the slides are in his inbox",

@@ -76,7 +76,7 @@ def search_music(phone: Injected[Phone], query: str) -> dict:
     return {"songs": songs, "playlists": lists}
 
 
-@tool(app="music", changes_state=True, scopes=["music.play"], examples=[
+@tool(app="music", changes_state=True, rehearsable=True, scopes=["music.play"], examples=[
     "Play some jazz",
     "Play my Morning Run playlist",
     "Put on Neon Hearts",
@@ -102,7 +102,7 @@ def play_music(phone: Injected[Phone], query: str = "") -> dict:
     return result
 
 
-@tool(app="music", changes_state=True, scopes=["music.play"], examples=[
+@tool(app="music", changes_state=True, rehearsable=True, scopes=["music.play"], examples=[
     "Pause the music",
     "Stop playing",
     "Pause this song",
@@ -118,7 +118,7 @@ def pause_music(phone: Injected[Phone]) -> dict:
     return result
 
 
-@tool(app="music", changes_state=True, scopes=["music.play"], examples=[
+@tool(app="music", changes_state=True, rehearsable=True, scopes=["music.play"], examples=[
     "Add Paper Boats to the queue",
     "Add Pulse to my queue",
     "Queue up Open Road by Ridgeback",
@@ -160,7 +160,7 @@ def list_playlists(phone: Injected[Phone]) -> list[dict]:
             for pl in music["playlists"]]
 
 
-@tool(app="music", changes_state=True, scopes=["music.write"], examples=[
+@tool(app="music", changes_state=True, rehearsable=True, scopes=["music.write"], examples=[
     "Create a playlist called Road Trip",
     "Make a new playlist Focus with Nocturne in Rain and Quiet Corner",
     "Start a workout playlist",
@@ -185,7 +185,7 @@ def create_playlist(phone: Injected[Phone], name: str, songs: list[str] | None =
     return {"name": name, "songs": len(record["songs"])}
 
 
-@tool(app="music", changes_state=True, scopes=["music.write"], examples=[
+@tool(app="music", changes_state=True, rehearsable=True, scopes=["music.write"], examples=[
     "Add Lighthouse to my Chill Evening playlist",
     "Put Run to You on the Morning Run playlist",
     "Save Smoke Rings to Dinner Party",

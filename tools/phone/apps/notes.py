@@ -12,7 +12,7 @@ from agentkit.tools.registry import Injected, tool
 __all__ = ["TOOLS", "append_to_note", "create_note", "delete_note", "search_notes"]
 
 
-@tool(app="notes", changes_state=True, scopes=["notes.write"], examples=[
+@tool(app="notes", changes_state=True, rehearsable=True, scopes=["notes.write"], examples=[
     "Make a note: the garage code is 4512",
     "Create a note called Book list with 'Dune, Circe'",
     "Jot down that the parking spot is B12",
@@ -61,7 +61,7 @@ _STOPWORDS = {"a", "an", "the", "my", "me", "i", "in", "on", "of", "for", "to", 
               "what's", "whats", "is", "it", "its", "it's", "about", "find", "show", "search", "did", "do"}
 
 
-@tool(app="notes", changes_state=True, scopes=["notes.write"], examples=[
+@tool(app="notes", changes_state=True, rehearsable=True, scopes=["notes.write"], examples=[
     "Add milk to my shopping list note",
     "Append 'sunglasses' to the packing list",
     "Put 'Bob: headphones' in my gift ideas note",
@@ -86,7 +86,7 @@ def append_to_note(phone: Injected[Phone], note: str, text: str) -> dict:
     return record
 
 
-@tool(app="notes", changes_state=True, sensitive=True, scopes=["notes.write"], examples=[
+@tool(app="notes", changes_state=True, rehearsable=True, sensitive=True, scopes=["notes.write"], examples=[
     "Delete my old recipes note",
     "Remove the note about the garage code",
     "Trash the to-do note",

@@ -87,7 +87,7 @@ def list_albums(phone: Injected[Phone]) -> list[dict]:
             for al in phone.state()["photos"]["albums"]]
 
 
-@tool(app="photos", changes_state=True, scopes=["photos.write"], examples=[
+@tool(app="photos", changes_state=True, rehearsable=True, scopes=["photos.write"], examples=[
     "Make an album called Game Nights",
     "Create a Park Day album with the Golden Gate Park photos",
     "Start a new album named Halloween",
@@ -112,7 +112,7 @@ def create_album(phone: Injected[Phone], name: str, photos: list[str] | None = N
     return {"name": name, "photos": ids}
 
 
-@tool(app="photos", changes_state=True, scopes=["photos.write"], examples=[
+@tool(app="photos", changes_state=True, rehearsable=True, scopes=["photos.write"], examples=[
     "Add the photo of Alice by the lake to Favorites",
     "Put the board games photo in my Game Nights album",
     "Add these pictures to the Thanksgiving album",
@@ -135,7 +135,7 @@ def add_to_album(phone: Injected[Phone], album: str, photos: list[str]) -> dict:
     return {"album": al["name"], "added": new, "count": len(al["photos"])}
 
 
-@tool(app="photos", changes_state=True, scopes=["photos.write"], examples=[
+@tool(app="photos", changes_state=True, rehearsable=True, scopes=["photos.write"], examples=[
     "Take the bison photo out of Favorites",
     "Remove the pie picture from the Thanksgiving album",
     "Remove that photo from the album but keep it",
@@ -158,7 +158,7 @@ def remove_from_album(phone: Injected[Phone], album: str, photos: list[str]) -> 
     return {"album": al["name"], "removed": ids, "count": len(al["photos"])}
 
 
-@tool(app="photos", changes_state=True, sensitive=True, scopes=["photos.write"], examples=[
+@tool(app="photos", changes_state=True, rehearsable=True, sensitive=True, scopes=["photos.write"], examples=[
     "Delete the photo of the parking sign",
     "Remove the blurry yoga studio picture from my phone",
     "Trash that sunrise photo",

@@ -27,7 +27,7 @@ def _existing_list(reminders: list[dict], list_name: str) -> str:
     return close[0] if len(close) == 1 else (" ".join(str(list_name).split()) or "Reminders")
 
 
-@tool(app="reminders", changes_state=True, scopes=["reminders.write"], examples=[
+@tool(app="reminders", changes_state=True, rehearsable=True, scopes=["reminders.write"], examples=[
     "Remind me to call the bank tomorrow at 10am",
     "Add 'buy eggs' to my groceries list",
     "Remind me to water the plants on Saturday",
@@ -92,7 +92,7 @@ def _singular(name: str) -> str:
     return n[:-1] if n.endswith("s") and not n.endswith("ss") else n
 
 
-@tool(app="reminders", changes_state=True, scopes=["reminders.write"], examples=[
+@tool(app="reminders", changes_state=True, rehearsable=True, scopes=["reminders.write"], examples=[
     "Mark 'buy milk' as done",
     "I called the plumber, tick it off",
     "Complete the pay rent reminder",
@@ -109,7 +109,7 @@ def complete_reminder(phone: Injected[Phone], reminder: str) -> dict:
     return record
 
 
-@tool(app="reminders", changes_state=True, sensitive=True, scopes=["reminders.write"], examples=[
+@tool(app="reminders", changes_state=True, rehearsable=True, sensitive=True, scopes=["reminders.write"], examples=[
     "Delete the reminder about the plumber",
     "Remove 'pay rent' from my reminders",
     "Get rid of the buy milk reminder",

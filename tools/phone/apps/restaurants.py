@@ -119,7 +119,7 @@ def get_table_availability(phone: Injected[Phone], restaurant: str, date: str, p
             "free_times": _free(data, r, day, party_size, phone.now)}
 
 
-@tool(app="restaurants", changes_state=True, sensitive=True, scopes=["restaurants.book"], examples=[
+@tool(app="restaurants", changes_state=True, rehearsable=True, sensitive=True, scopes=["restaurants.book"], examples=[
     "Book a table for two at Luigi's on Friday at 1pm",
     "Reserve Le Petit Bistro tomorrow at 7:30 for four people",
     "Get me a table at Curry House tonight at 8",
@@ -164,7 +164,7 @@ def list_bookings(phone: Injected[Phone]) -> list[dict]:
     return sorted(bookings, key=lambda b: (b["date"], b["time"]))
 
 
-@tool(app="restaurants", changes_state=True, sensitive=True, scopes=["restaurants.book"], examples=[
+@tool(app="restaurants", changes_state=True, rehearsable=True, sensitive=True, scopes=["restaurants.book"], examples=[
     "Cancel my reservation at Sakura Sushi",
     "Cancel my Sunday dinner reservation",
     "I can't make it to Luigi's, cancel the table",

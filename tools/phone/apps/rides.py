@@ -71,7 +71,8 @@ def get_ride_estimate(phone: Injected[Phone], destination: str, pickup: str | No
                          "pickup_minutes": t["pickup_minutes"]} for t in state["rides"]["types"]]}
 
 
-@tool(app="rides", changes_state=True, sensitive=True, scopes=["rides.request", "payments.charge", "location.read"],
+@tool(app="rides", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["rides.request", "payments.charge", "location.read"],
       examples=[
           "Get me a ride to work",
           "Book a car to SFO",
@@ -125,7 +126,7 @@ def get_ride_status(phone: Injected[Phone], ride: str | None = None) -> dict:
     return _phase(record, phone.now)
 
 
-@tool(app="rides", changes_state=True, sensitive=True, scopes=["rides.request"], examples=[
+@tool(app="rides", changes_state=True, rehearsable=True, sensitive=True, scopes=["rides.request"], examples=[
     "Cancel my ride",
     "I don't need the car anymore, cancel it",
     "Cancel the ride to the airport",

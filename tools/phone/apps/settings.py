@@ -23,7 +23,7 @@ def _set(phone: Phone, key: str, value: object) -> dict:
     return {key: value}
 
 
-@tool(app="settings", changes_state=True, scopes=["settings.write"], examples=[
+@tool(app="settings", changes_state=True, rehearsable=True, scopes=["settings.write"], examples=[
     "Turn off wifi",
     "Switch wi-fi back on",
     "Disconnect from wifi",
@@ -37,7 +37,7 @@ def set_wifi(phone: Injected[Phone], on: bool) -> dict:
     return _set(phone, "wifi", on)
 
 
-@tool(app="settings", changes_state=True, scopes=["settings.write"], examples=[
+@tool(app="settings", changes_state=True, rehearsable=True, scopes=["settings.write"], examples=[
     "Turn on bluetooth",
     "Switch bluetooth off",
     "Enable bluetooth so I can use my headphones",
@@ -51,7 +51,7 @@ def set_bluetooth(phone: Injected[Phone], on: bool) -> dict:
     return _set(phone, "bluetooth", on)
 
 
-@tool(app="settings", changes_state=True, scopes=["settings.write"], examples=[
+@tool(app="settings", changes_state=True, rehearsable=True, scopes=["settings.write"], examples=[
     "Turn on do not disturb",
     "Silence notifications",
     "Turn off DND",
@@ -66,7 +66,7 @@ def set_do_not_disturb(phone: Injected[Phone], on: bool) -> dict:
     return _set(phone, "do_not_disturb", on)
 
 
-@tool(app="settings", changes_state=True, scopes=["settings.write"], examples=[
+@tool(app="settings", changes_state=True, rehearsable=True, scopes=["settings.write"], examples=[
     "Turn on airplane mode",
     "Switch off flight mode",
     "Put my phone in airplane mode",
@@ -80,7 +80,7 @@ def set_airplane_mode(phone: Injected[Phone], on: bool) -> dict:
     return _set(phone, "airplane_mode", on)
 
 
-@tool(app="settings", changes_state=True, scopes=["settings.write"], examples=[
+@tool(app="settings", changes_state=True, rehearsable=True, scopes=["settings.write"], examples=[
     "Set the brightness to 80%",
     "Dim the screen to 20",
     "Make the screen as bright as possible",
@@ -94,7 +94,7 @@ def set_brightness(phone: Injected[Phone], level: Level) -> dict:
     return _set(phone, "brightness", level)
 
 
-@tool(app="settings", changes_state=True, scopes=["settings.write"], examples=[
+@tool(app="settings", changes_state=True, rehearsable=True, scopes=["settings.write"], examples=[
     "Set the volume to 50",
     "Turn the volume down to 10 percent",
     "Mute the sound",

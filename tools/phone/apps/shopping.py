@@ -67,7 +67,8 @@ def search_products(phone: Injected[Phone], query: str, max_price: float | None 
     return sorted(hits, key=lambda p: (p["price"], p["name"]))
 
 
-@tool(app="shopping", changes_state=True, scopes=["shopping.write"], finished_by="checkout_shopping_cart", examples=[
+@tool(app="shopping", changes_state=True, rehearsable=True,
+      scopes=["shopping.write"], finished_by="checkout_shopping_cart", examples=[
     "Add the wool scarf to my cart",
     "Put two phone cases in my shopping cart",
     "Add the Italian cookbook to the basket",
@@ -96,7 +97,7 @@ def add_to_shopping_cart(phone: Injected[Phone], product: str, quantity: int = 1
     return view
 
 
-@tool(app="shopping", changes_state=True, scopes=["shopping.write"], examples=[
+@tool(app="shopping", changes_state=True, rehearsable=True, scopes=["shopping.write"], examples=[
     "Take the headphones out of my cart",
     "Remove the phone case from the shopping cart",
     "I don't want the yoga mat anymore, remove it",
@@ -127,7 +128,8 @@ def get_shopping_cart(phone: Injected[Phone]) -> dict:
     return _cart_view(phone.state()["shopping"]["cart"])
 
 
-@tool(app="shopping", changes_state=True, sensitive=True, scopes=["shopping.order", "payments.charge"], examples=[
+@tool(app="shopping", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["shopping.order", "payments.charge"], examples=[
     "Check out my cart",
     "Buy what's in my shopping cart",
     "Place the order for my cart",

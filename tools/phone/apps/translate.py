@@ -98,7 +98,7 @@ def list_translation_languages(phone: Injected[Phone]) -> list[str]:
     return sorted(phone.state()["translate"]["languages"].values())
 
 
-@tool(app="translate", changes_state=True, scopes=["translate.write"], examples=[
+@tool(app="translate", changes_state=True, rehearsable=True, scopes=["translate.write"], examples=[
     "Save 'where is the bathroom' in Spanish to my phrasebook",
     "Add the German for 'thank you' to my saved phrases",
     "Keep the French for 'the check, please' in my phrasebook",

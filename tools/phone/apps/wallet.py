@@ -51,7 +51,8 @@ def get_wallet_balance(phone: Injected[Phone]) -> dict:
             "requests_sent": [_view(t) for t in pending if t["kind"] == "request_out"]}
 
 
-@tool(app="wallet", changes_state=True, sensitive=True, scopes=["payments.send", "contacts.read"], examples=[
+@tool(app="wallet", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["payments.send", "contacts.read"], examples=[
     "Send Bob 20 dollars for lunch",
     "Pay Alice $12.50",
     "Transfer 50 to Mom",
@@ -76,7 +77,8 @@ def send_money(phone: Injected[Phone], to: str, amount: float, note: str = "") -
     return _view(record) | {"balance": w["balance"]}
 
 
-@tool(app="wallet", changes_state=True, sensitive=True, scopes=["payments.request", "contacts.read"], examples=[
+@tool(app="wallet", changes_state=True, rehearsable=True, sensitive=True,
+      scopes=["payments.request", "contacts.read"], examples=[
     "Request 30 dollars from Carol for the tickets",
     "Ask Jack to pay me back $15",
     "Send Frank a money request for 40",
@@ -96,7 +98,7 @@ def request_money(phone: Injected[Phone], person: str, amount: float, note: str 
     return _view(record)
 
 
-@tool(app="wallet", changes_state=True, sensitive=True, scopes=["payments.send"], examples=[
+@tool(app="wallet", changes_state=True, rehearsable=True, sensitive=True, scopes=["payments.send"], examples=[
     "Pay Dave's money request",
     "Pay the request for game night snacks",
     "Settle what I owe Dave",

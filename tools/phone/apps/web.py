@@ -91,7 +91,7 @@ def read_web_page(phone: Injected[Phone], page: str) -> dict:
     return {"id": p["id"], "title": p["title"], "url": p["url"], "text": p["text"]}
 
 
-@tool(app="web", changes_state=True, scopes=["web.write"], examples=[
+@tool(app="web", changes_state=True, rehearsable=True, scopes=["web.write"], examples=[
     "Bookmark this page",
     "Save the baggage allowance page to my bookmarks",
     "Add the tipping guide to bookmarks",
