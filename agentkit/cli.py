@@ -96,6 +96,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _ask(pending: dict, yes: bool, out: Any) -> Any:
     """The user's decision on one pending call: y(es), n(o) or e(dit) with JSON arguments; EOF denies."""
     print(f"[confirm] {pending['description']}", file=out, flush=True)
+    if pending.get("preview"):  # what the call gave when rehearsed without effect
+        print(f"  it would give: {'; '.join(pending['preview'].splitlines())[:300]}", file=out, flush=True)
     if yes:
         print("  approved (--yes)", file=out, flush=True)
         return "approve"

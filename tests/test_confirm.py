@@ -211,6 +211,7 @@ def test_agentkit_run_asks_before_a_risky_call(monkeypatch, capsys, tmp_path, re
     assert main(["run", "Text Alice hi", "--phone", str(phone_path), "--reset", *flags]) == 0
     out = capsys.readouterr().out
     assert "[confirm] send_message(to='Alice', body='hi')" in out
+    assert "  it would give: status: sent; to: Alice Johnson; body: hi" in out  # the rehearsed result
     phone = Phone(phone_path)
     new = sent(phone, Phone().state())  # the run started from a reset phone (the default seed)
     phone.close()
