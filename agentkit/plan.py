@@ -17,7 +17,10 @@ follows other steps is first settled by a forced ``decide`` call on their result
 is done with nothing to do. A lookup step that finds nothing after earlier steps
 gathered results is done with "Found nothing: ..." rather than replanned (the
 replanner tends to repeat it, while the later steps may already have what they
-need). Every model call's tokens are counted in the turn's result.
+need). A lookup step that found something before a later call of it failed is done
+with what it found; a replan that repeats a lookup which found nothing does not
+run it again (it is done with "Found nothing: ..."). Every model call's tokens
+are counted in the turn's result.
 """
 
 from __future__ import annotations
@@ -462,6 +465,12 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             for m in produced)
         if holds is not None:  # settled above: an "If not" step after this one is its other branch
             outcome["holds"], outcome["forecast"] = holds, decision.get("forecast")
+        found_some = [str(m.content) for m in produced if isinstance(m, ToolMessage) and m.status == "success"]
+        if (outcome["status"] == "failed" and not acts and not conditional and not error and not final.get("error")
+                and found_some):
+            # a lookup that found something, then failed to find more ("Burger Barn" found in the delivery
+            # app, then not among the restaurants): what it found is its result (a replan only repeats it)
+            outcome = {**outcome, "status": "done", "result": found_some[-1][:400], "answer": found_some[-1][:400]}
         if (outcome["status"] == "failed" and not acts and not conditional and not error and not final.get("error")
                 and (payload.get("evidence") or payload.get("done"))):
             # a lookup that found nothing after earlier steps gathered results is news, not a dead end:
@@ -486,6 +495,12 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         steps = parse_steps(args, first, kept, state.get("tools") or [])
         cleared = {str(s["id"]): {"status": "dropped", "result": "replaced by a new plan", "calls": []}
                    for s in state["plan"] if results.get(str(s["id"]), {}).get("status") != "done"}
+        for s in steps:  # a small replanner repeats a lookup that found nothing: it is not run again
+            again = next((f for f in failed if _is_lookup(f["text"]) and _same_step(s["text"], f["text"])), None)
+            if again is not None and _is_lookup(s["text"]):
+                found = f"Found nothing: {results[str(again['id'])]['result']}"[:400]
+                cleared[str(s["id"])] = {"status": "done", "result": found, "answer": found, "calls": [],
+                                         "acts": False, "changed": False}
         return {"plan": kept + steps, "results": cleared, "replans": state.get("replans", 0) + 1, "overhead": usage}
 
     def off_app(asked: str, proof: Any) -> bool:
@@ -716,6 +731,11 @@ def _asked(step: str) -> str:
     """A step's text without a question's lead-in ("Check if it rains" asks "it rains"), where a
     condition is looked for."""
     return _QUESTION.sub("", step, count=1)
+
+
+def _is_lookup(step: str) -> bool:
+    """Whether a step is phrased as a lookup with no condition ("Find a pizza place near the office")."""
+    return bool(_LOOKUP.match(step)) and not _CONDITION.search(_asked(step))
 
 
 def _either_or(asked: str) -> bool:

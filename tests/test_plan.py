@@ -833,6 +833,45 @@ def test_a_first_lookup_step_that_finds_nothing_is_replanned(registry, index):
     assert state["replans"] == 1 and not model.replies  # nothing earlier to work from: a new plan
 
 
+def test_a_replanned_lookup_that_already_found_nothing_is_not_run_again(registry, index):
+    phone = Phone()
+    before = phone.state()
+    lookup = "Find a pizza restaurant near the game night"
+    model = ScriptedChatModel(replies=[
+        plan(lookup, "Send Jack $18 for the pizza", "Text Jack thanks"),
+        call("search_restaurants", cuisine="pizza", area="game night"), "No restaurant matches.",
+        plan(lookup, "Send Jack $18 for the pizza", "Text Jack thanks"),  # the replan repeats the lookup
+        call("send_money", to="Jack", amount=18, note="pizza"), "Sent.",
+        call("send_message", to="Jack", body="Thanks for the pizza!"), "Texted.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Send Jack $18 for the pizza at game night and text him thanks.")
+    assert not model.replies and r.error is None
+    assert [c["name"] for c in r.tool_calls] == ["search_restaurants", "send_money", "send_message"]
+    assert [t["amount"] for t in added(phone, before, "wallet.transactions")] == [18]
+    # the next step is told what the repeated lookup came to
+    assert "4. Find a pizza restaurant near the game night -> Found nothing: Error: no restaurant matches" \
+        in model.calls[4]["messages"][0].content
+
+
+def test_a_lookup_that_found_something_before_a_call_failed_is_done_with_what_it_found(registry, index):
+    model = ScriptedChatModel(replies=[
+        plan("Find the Burger Barn restaurant", "Text Jack the Burger Barn menu"),
+        call("search_restaurants", cuisine="Burger Barn"),
+        call("search_food_delivery", query="Burger Barn"),
+        call("search_restaurants", cuisine="Burgers", area="Downtown"),  # looking further, in the wrong app
+        "There is no Burger Barn restaurant.",
+        call("send_message", to="Jack", body="Burger Barn has burgers, fries and shakes"), "Texted.",
+    ])
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow="plan")
+    r = agent.run("Text Jack what Burger Barn has")
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 0 and not model.replies
+    assert [c["ok"] for c in r.tool_calls] == [False, True, False, True]
+    assert "store: Burger Barn" in state["results"]["1"]["result"]
+    assert "1. Find the Burger Barn restaurant -> - store: Burger Barn" in model.calls[5]["messages"][0].content
+
+
 def test_a_date_only_a_failed_call_gave_is_no_evidence_for_the_retry(registry, index):
     phone = Phone()  # Wednesday 2026-11-25
     before = phone.state()
