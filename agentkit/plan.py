@@ -125,8 +125,9 @@ _DONE_HEAD = "Done so far:"
 """Heads the earlier steps' results in a step's brief."""
 _AVOID_HEAD = "These calls failed earlier;"
 """Heads the failed calls shown to a replanned step."""
-_ECHO = re.compile(rf"\s*(?:{re.escape(_DONE_HEAD)}|{re.escape(_AVOID_HEAD)})")
-"""Where a step's answer starts copying its brief (a small model often appends it to what it says)."""
+_ECHO = re.compile(rf"\s*(?:{re.escape(_DONE_HEAD[:-1])}\b|{re.escape(_AVOID_HEAD)})")
+"""Where a step's answer starts copying its brief (a small model often appends it to what it says, or
+only its heading: "The alarm is set. Done so far.")."""
 _CLAUSE = re.compile(r"[.;:!?]\s+|,\s*|\s+(?:and then|then|and|or|if|otherwise|instead)\s+", re.IGNORECASE)
 
 

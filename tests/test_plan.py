@@ -316,6 +316,7 @@ def test_step_outcome_rules():
     echoed = AIMessage("Sent to Alice. Done so far:\n1. Find Alice -> found\nThese calls failed earlier; ...")
     assert step_outcome([ok, echoed], None)["answer"] == "Sent to Alice."
     assert step_outcome([ok, AIMessage("Done so far: 1. Find Alice")], None)["result"] == "sent"
+    assert step_outcome([ok, AIMessage("Sent to Alice. Done so far.")], None)["answer"] == "Sent to Alice."
 
 
 def test_a_second_turn_starts_afresh_and_its_critic_sees_only_its_own_actions(registry, index):
