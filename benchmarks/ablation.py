@@ -13,6 +13,8 @@ Usage: python benchmarks/ablation.py [--workflows react,plan,plan+refine,supervi
 ``--every N`` keeps every N-th task (ids in suite order, starting with the first, or with
 the task at index ``--offset``), a fixed subset for a quicker comparison; the table says
 which tasks ran. ``--every 4 --offset 1`` is a second subset, disjoint from ``--every 4``.
+``benchmarks/ablation_at.sh COMMIT OUT ...`` runs it on one commit's code from a worktree, so the
+checkout can change during the hours a run takes.
 """
 
 from __future__ import annotations
