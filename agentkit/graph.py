@@ -93,8 +93,6 @@ class AgentState(TypedDict, total=False):
     """Calls made for the same request outside this loop (earlier plan steps, other agents): their
     state changes (repeating one is blocked as a repeat within the loop is) and the calls the user
     declined (that tool is not asked about again)."""
-    top_k: int | None
-    """Tools to offer this loop, when not ``AgentConfig.top_k`` (a plan step's retry is offered more)."""
 
 
 @dataclass
@@ -411,7 +409,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         if config.retrieve is None or len(registry) <= config.top_k:
             names, scores = registry.names(), []
         else:
-            hits = config.retrieve(text, state.get("top_k") or config.top_k)
+            hits = config.retrieve(text, config.top_k)
             names, scores = [n for n, _ in hits], [float(s) for _, s in hits]
         planned = state.get("planned")
         if planned in registry and _other_apps_thing(planned, text):

@@ -121,10 +121,6 @@ _QUESTION = re.compile(r"\W*(?:check|see|find out|determine|verify|confirm|ask|l
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
-_RETRY_TOOLS = 2
-"""A step of a replan, or of a plan made after a critique, is offered this many times the tools: a step
-often fails for want of the right function ("Email the dental office that I need to reschedule" retrieves
-``move_event`` first and ``send_email`` sixth), and its retry would otherwise see the same five."""
 _DONE_HEAD = "Done so far:"
 """Heads the earlier steps' results in a step's brief."""
 _AVOID_HEAD = "These calls failed earlier;"
@@ -272,7 +268,6 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     critic_model = models.get("critic", model)
     executor = build_graph(models.get("executor", model), registry, config).compile()
     step_limit = {"recursion_limit": 4 * config.max_steps + 10}
-    retry_top_k = _RETRY_TOOLS * config.top_k  # (a retried step's offer)
 
     def ask(chat: BaseChatModel, tool: dict, system: str, user: str) -> tuple[dict, dict]:
         reply = chat.bind_tools([tool], tool_choice=tool["name"]).invoke([SystemMessage(system), HumanMessage(user)])
@@ -353,8 +348,6 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         steps = parse_steps(args, first, kept, state.get("tools") or [])
         if not steps and not kept:  # no usable plan: the request is the one step
             steps = [{"id": first, "text": state["request"], "depends_on": []}]
-        if reflections:  # a second attempt: the first may have failed for want of the right function
-            steps = [{**s, "retry": True} for s in steps]
         return {"plan": kept + steps, "overhead": usage, "retry": False}
 
     def ready(state: PlanState) -> list[dict]:
@@ -456,7 +449,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                                      "request": payload["request"],
                                      "earlier": payload.get("earlier") or [], "evidence": payload.get("evidence") or "",
                                      "planned": step.get("tool"), "call_planned": not conditional,
-                                     "act": acts, "top_k": retry_top_k if step.get("retry") else None},
+                                     "act": acts},
                                     {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
             from langgraph.errors import GraphInterrupt
@@ -500,7 +493,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         args, usage = plan(state, user)
         kept = [s for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"]
         first = max((s["id"] for s in state["plan"]), default=0) + 1
-        steps = [{**s, "retry": True} for s in parse_steps(args, first, kept, state.get("tools") or [])]
+        steps = parse_steps(args, first, kept, state.get("tools") or [])
         cleared = {str(s["id"]): {"status": "dropped", "result": "replaced by a new plan", "calls": []}
                    for s in state["plan"] if results.get(str(s["id"]), {}).get("status") != "done"}
         for s in steps:  # a small replanner repeats a lookup that found nothing: it is not run again

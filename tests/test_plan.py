@@ -85,9 +85,6 @@ def test_a_failed_step_triggers_a_replan_and_done_steps_are_not_redone(registry,
     brief = model.calls[7]["messages"][0].content
     assert "These calls failed earlier; do not repeat them unchanged:" in brief
     assert "send_message(to='Zed Q', body=\"I'm up\") -> Error: no contact named 'Zed Q'" in brief
-    # and is offered twice the tools: a step often fails for want of the right function
-    offered = [len(c["tools"] or []) for c in model.calls]
-    assert offered[1] == offered[3] == 5 and offered[7] == 10
 
 
 def test_replans_are_bounded(registry, index):
@@ -125,7 +122,6 @@ def test_the_critic_retries_with_its_critique_and_keeps_the_reflection(registry,
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
     assert state["reflections"] == ["Not done yet: Text Bob that dinner is at 8."] and state["refines"] == 1
     assert r.llm_calls == 8 and r.answer == "Sent. Sent to Bob."  # 8 replies scripted, all used
-    assert len(model.calls[1]["tools"]) == 5 and len(model.calls[5]["tools"]) == 10  # the retry is offered more
 
 
 def test_the_critic_retries_at_most_max_refines_times(registry, index):
