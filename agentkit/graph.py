@@ -2,7 +2,9 @@
 
 Nodes know nothing about phones or evals: tools come from a registry, runtime
 objects (the phone) arrive in ``context`` and are injected into the tools that
-declare them.
+declare them. With a confirmation policy, a flagged call goes model -> rehearse (its
+checks, and a run without effect where the device and tool allow) -> confirm (the
+user's answer) -> tools.
 """
 
 from __future__ import annotations

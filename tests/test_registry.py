@@ -192,7 +192,7 @@ def test_the_registry_says_whether_a_name_changes_state():
     assert reg.changes_state("nope") is False and reg.changes_state(None) is False and reg.changes_state(["put"]) is False
 
 
-def test_a_state_changing_tool_is_rehearsable_only_when_it_says_so():
+def test_a_tool_is_rehearsable_only_when_it_says_so():
     @tool(app="notes")
     def read(title: str) -> str:
         """Read a note.
@@ -211,7 +211,8 @@ def test_a_state_changing_tool_is_rehearsable_only_when_it_says_so():
         """
         return title
 
-    assert read.rehearsable and not post.rehearsable  # effects of its own unless it says otherwise
+    assert not read.rehearsable and not post.rehearsable  # it may reach a server unless it says otherwise
+    assert tool(post.fn, app="notes", changes_state=True, rehearsable=True).rehearsable
     assert load_registry().get("delete_photo").rehearsable  # the phone's tools write through its transactions
     with pytest.raises(ToolDefinitionError, match="'rehearsable' must be true or false"):
         tool(post.fn, app="notes", changes_state=True, rehearsable="yes")

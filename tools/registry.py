@@ -97,7 +97,8 @@ class Tool:
     """Whether every effect it has goes through the device's transactions, so that it can run inside the
     device's ``rehearsal()`` without effect. The agent rehearses such a call before asking the user to
     confirm it: a call that would fail goes back to the model unasked, and the prompt shows the result
-    the call would have (``preview``). Tools that change nothing are always rehearsable."""
+    the call would have (``preview``). Off unless declared: even a read-only tool may reach a server, which
+    the user has not approved yet."""
     args_model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     """Pydantic model used to validate arguments (tools made with ``@tool``)."""
     validator: Callable[[Mapping[str, Any]], dict] | None = field(default=None, repr=False)
@@ -176,7 +177,6 @@ class Tool:
             sensitive=sensitive,
             scopes=_check_scopes(scopes, where),
             finished_by=_check_finished_by(finished_by, where),
-            rehearsable=not changes_state,  # (a definition from elsewhere may have effects of its own)
             validator=schema_validator(name, schema),
         )
 
@@ -368,7 +368,7 @@ def _build(fn: Callable[..., Any], *, name: str | None, app: str, examples: Iter
         injected=tuple(injected),
         scopes=_check_scopes(scopes, where),
         finished_by=_check_finished_by(finished_by, where),
-        rehearsable=_check_flag("rehearsable", rehearsable, where) or not changes_state,
+        rehearsable=_check_flag("rehearsable", rehearsable, where),
         args_model=args_model,
     )
 
