@@ -466,14 +466,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             for m in produced)
         if holds is not None:  # settled above: an "If not" step after this one is its other branch
             outcome["holds"], outcome["forecast"] = holds, decision.get("forecast")
+        lookup_failed = (outcome["status"] == "failed" and not acts and not conditional and not error
+                         and not final.get("error"))
         found_some = [str(m.content) for m in produced if isinstance(m, ToolMessage) and m.status == "success"]
-        if (outcome["status"] == "failed" and not acts and not conditional and not error and not final.get("error")
-                and found_some):
+        if lookup_failed and found_some:
             # a lookup that found something, then failed to find more ("Burger Barn" found in the delivery
             # app, then not among the restaurants): what it found is its result (a replan only repeats it)
             outcome = {**outcome, "status": "done", "result": found_some[-1][:400], "answer": found_some[-1][:400]}
-        if (outcome["status"] == "failed" and not acts and not conditional and not error and not final.get("error")
-                and (payload.get("evidence") or payload.get("done"))):
+        elif lookup_failed and (payload.get("evidence") or payload.get("done")):
             # a lookup that found nothing after earlier steps gathered results is news, not a dead end:
             # the later steps can work from what the earlier ones found (a replan only repeats the lookup)
             found = f"Found nothing: {outcome['result']}"[:400]
