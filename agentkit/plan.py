@@ -396,8 +396,10 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         action = args.get("action") if isinstance(args.get("action"), str) else ""
         decision = {"holds": args["holds"], "found": str(args.get("found") or "").strip(), "action": action.strip()}
         said = results + "\n" + "\n".join(payload.get("settled_from") or [])
-        ruled = (weather_holds(str(args.get("condition") or ""), decision["found"], said)
-                 or weather_holds(re.split(r"[,;]", _asked(step["text"]))[0], decision["found"], said))
+        # the step's own words first: a small model's restatement of the condition drifts towards what it
+        # found ("it's dry" restated as "it rains on Sunday" of Rain); the restatement serves "If not, B"
+        ruled = (weather_holds(re.split(r"[,;]", _asked(step["text"]))[0], decision["found"], said)
+                 or weather_holds(str(args.get("condition") or ""), decision["found"], said))
         if ruled is None:
             return decision, usage
         decision["forecast"] = ruled[1]  # (the final answer corrects a lookup's prose that misread it)

@@ -1183,6 +1183,31 @@ def test_a_forecast_s_own_words_settle_a_weather_condition_the_model_misread(reg
     assert not any(c.startswith("~ calendar") for c in changes) and any(c.startswith("+ messages") for c in changes)
 
 
+def test_a_step_s_own_words_settle_a_weather_condition_before_the_model_s_restatement(registry, index):
+    # ma-021: "if it's dry" restated by the model as what it found; the step's words say Rain is not dry
+    phone = Phone()  # Sunday here: Rain
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Check Sunday's weather", "If it's dry, put a picnic in Dolores Park at noon on my calendar",
+             "If not, book Curry House for two at noon instead"),
+        call("get_weather", date="Sunday"), "Rain on Sunday.",
+        call("decide", condition="it rains on Sunday", found="Rain", holds=True,
+             action="Put a picnic in Dolores Park at noon on my calendar"),
+        call("decide", condition="it is not dry", found="Rain", holds=True, action="Book Curry House for two at noon"),
+        call("book_table", restaurant="Curry House", date="Sunday", time="12:00", party_size=2), "Booked.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan", confirm=False)
+    events = list(agent.stream("Check Sunday's weather. If it's dry, put a picnic in Dolores Park at noon on my "
+                               "calendar; if not, book Curry House for two at noon instead."))
+    assert not model.replies
+    decisions = [e.data for e in events if e.kind == "decision"]
+    assert [(d["holds"], d["action"]) for d in decisions] == [
+        (False, ""), (True, "Book Curry House for two at noon")]
+    changes = [str(c) for c in diff(before, phone.state())]
+    assert not any(c.startswith("+ calendar") for c in changes)
+    assert any(c.startswith("+ restaurants.bookings") for c in changes), changes
+
+
 def test_a_forecast_settles_the_branch_of_a_two_branch_step_by_asking_again(registry, index):
     phone = Phone()
     step = "If it's going to rain on Friday, move my lunch with Alice to Monday; otherwise text Alice we're on"
