@@ -73,8 +73,12 @@ class RunResult:
     offered_tools: list[str] = field(default_factory=list)
     """Tools retrieved for this turn, best first."""
     plan: list[dict] = field(default_factory=list)
-    """The plan's steps at the end of the turn, ``{"id", "text", "tool"}`` each (the planning workflows;
-    empty otherwise). ``tool`` is the function the planner chose, or None."""
+    """The plan's steps at the end of the turn, ``{"id", "text", "tool", "status", "result", "holds"}`` each
+    (the planning workflows; empty otherwise). ``tool`` is the function the planner chose, or None;
+    ``status`` is done, failed or declined (None for a step that never ran), ``result`` what the step
+    came to, ``holds`` whether a conditional step's condition held (None if it was not settled)."""
+    reflections: list[str] = field(default_factory=list)
+    """The critic's findings on the attempts that fell short, in order (plan + self-refine)."""
     pending: list[dict] = field(default_factory=list)
     """Calls waiting for the user's confirmation: ``{"id", "tool", "args", "description"}`` each.
     The run is paused (``answer`` is None); continue it with :meth:`Agent.resume`."""
@@ -231,8 +235,11 @@ class Agent:
         """The :class:`RunResult` of a turn that ended in state ``final``."""
         result = summarize(final.get("messages", [])[len(before):], thread_id=thread_id, seconds=seconds)
         result.offered_tools = list(final.get("offered_tools", []))
-        result.plan = [{"id": st.get("id"), "text": st.get("text"), "tool": st.get("tool")}
+        outcomes = final.get("results") or {}
+        result.plan = [{"id": st.get("id"), "text": st.get("text"), "tool": st.get("tool"),
+                        **_outcome(outcomes.get(str(st.get("id"))))}
                        for st in final.get("plan") or [] if isinstance(st, dict)]
+        result.reflections = [str(r) for r in final.get("reflections") or []]
         result.error = error or final.get("error")
         result.pending = [{"id": p.id, **p.value} for p in self.graph.get_state(cfg).interrupts]
         if result.pending:
@@ -283,6 +290,14 @@ def summarize(messages: Iterable[Any], *, thread_id: str, seconds: float) -> Run
     if result.answer is not None:
         result.steps.append(Step("answer", result.answer))
     return result
+
+
+def _outcome(outcome: Any) -> dict:
+    """What a plan step came to: ``status`` (done, failed, declined; None if it never ran), its ``result``
+    and, for a settled condition, whether it ``holds``."""
+    if not isinstance(outcome, dict):
+        return {"status": None, "result": None, "holds": None}
+    return {"status": outcome.get("status"), "result": outcome.get("result"), "holds": outcome.get("holds")}
 
 
 def _args(args: dict) -> str:

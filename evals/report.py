@@ -49,7 +49,10 @@ class TaskRun:
     changes: list[str] = field(default_factory=list)
     """Every state change the run made, one line each."""
     plan: list[Any] = field(default_factory=list)
-    """The agent's plan, ``{"id", "text", "tool"}`` per step, if it made one."""
+    """The agent's plan, one dict per step (``{"id", "text", "tool", "status", "result", "holds"}`` from
+    agentkit's planning workflows), if it made one."""
+    reflections: list[str] = field(default_factory=list)
+    """The critic's findings on attempts that fell short, if the agent reports them."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""

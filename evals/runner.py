@@ -3,7 +3,7 @@
 ``solve(phone, instruction)`` is whatever drives the agent; the runner only
 reads these attributes of what it returns (all optional, duck-typed):
 ``answer``, ``llm_calls``, ``prompt_tokens``, ``completion_tokens``,
-``prompt_tokens_evaluated``, ``cloud_calls``, ``error``, ``tool_calls``, ``plan``.
+``prompt_tokens_evaluated``, ``cloud_calls``, ``error``, ``tool_calls``, ``plan``, ``reflections``.
 """
 
 from __future__ import annotations
@@ -168,6 +168,7 @@ def _run_on(phone: Phone, task: Task, solve: Callable[[Phone, str], Any], repeat
     run.prompt_tokens_evaluated = None if evaluated is None else int(evaluated)
     run.tool_calls = [_jsonable(c) for c in (getattr(result, "tool_calls", None) or [])]
     run.plan = [_jsonable(st) for st in (getattr(result, "plan", None) or [])]
+    run.reflections = [str(r) for r in (getattr(result, "reflections", None) or [])]
     run.changes = [describe_change(c) for c in diff(initial, final)]
 
     verdict = judge(task, initial, final, run.answer)

@@ -482,6 +482,7 @@ class Result:
     error: str | None = None
     tool_calls: list = field(default_factory=list)
     plan: list = field(default_factory=list)
+    reflections: list = field(default_factory=list)
 
 
 def make_phone() -> Phone:
@@ -516,7 +517,8 @@ def fake_agent(phone: Phone, instruction: str) -> Result:
         phone.set("settings.wifi", False)
         return Result(answer="Done", llm_calls=2, cloud_calls=1,
                       tool_calls=[{"name": "set_wifi", "arguments": {"on": False}}],
-                      plan=[{"id": 1, "text": "Turn wifi off", "tool": "set_wifi"}])
+                      plan=[{"id": 1, "text": "Turn wifi off", "tool": "set_wifi"}],
+                      reflections=["Not done yet: the wifi."])
     if instruction == "Turn wifi on":
         assert phone.state()["settings"]["wifi"] is False, "setup was not applied"
         phone.set("settings.wifi", True)
@@ -539,6 +541,7 @@ def test_run_suite_judges_every_task_and_survives_exceptions(tmp_path: Path) -> 
     assert by_id["wifi-off"].tool_calls == [{"name": "set_wifi", "arguments": {"on": False}}]
     assert by_id["wifi-off"].plan == [{"id": 1, "text": "Turn wifi off", "tool": "set_wifi"}]
     assert by_id["wifi-on"].plan == []
+    assert by_id["wifi-off"].reflections == ["Not done yet: the wifi."] and by_id["wifi-on"].reflections == []
     assert by_id["alarms-count"].answer == "You have 2 alarms"
     assert report.n_tasks == 4 and report.n_passed == 3
     assert report.success_rate == 0.75 == report.pass_hat_k

@@ -48,8 +48,11 @@ def test_two_steps_across_apps_run_in_order_with_one_planner_call(registry, inde
     assert [c["name"] for c in r.tool_calls] == ["set_alarm", "send_message"] and all(c["ok"] for c in r.tool_calls)
     assert r.answer == "Alarm set for 7:00. Alice knows."
     assert r.llm_calls == 5  # planner + two calls per step
-    assert r.plan == [{"id": 1, "text": "Set an alarm for 7am", "tool": None},
-                      {"id": 2, "text": "Text Alice that my alarm is set for 7", "tool": None}]
+    assert r.plan == [{"id": 1, "text": "Set an alarm for 7am", "tool": None, "status": "done",
+                       "result": "Alarm set for 7:00.", "holds": None},
+                      {"id": 2, "text": "Text Alice that my alarm is set for 7", "tool": None, "status": "done",
+                       "result": "Alice knows.", "holds": None}]
+    assert r.reflections == []
     assert len(added(phone, before, "clock.alarms")) == 1 and len(added(phone, before, "messages")) == 1
     # each step's loop saw its own step as the request (and retrieved tools for it), plus what was done
     step2 = model.calls[3]["messages"]
@@ -122,6 +125,9 @@ def test_the_critic_retries_with_its_critique_and_keeps_the_reflection(registry,
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
     assert state["reflections"] == ["Not done yet: Text Bob that dinner is at 8."] and state["refines"] == 1
     assert r.llm_calls == 8 and r.answer == "Sent. Sent to Bob."  # 8 replies scripted, all used
+    assert r.reflections == state["reflections"]  # the run's result carries them, for a report to keep
+    assert [(st["text"], st["status"]) for st in r.plan] == [("Text Alice that dinner is at 8", "done"),
+                                                             ("Text Bob that dinner is at 8", "done")]
 
 
 def test_the_critic_retries_at_most_max_refines_times(registry, index):
@@ -1203,6 +1209,8 @@ def test_a_step_s_own_words_settle_a_weather_condition_before_the_model_s_restat
     decisions = [e.data for e in events if e.kind == "decision"]
     assert [(d["holds"], d["action"]) for d in decisions] == [
         (False, ""), (True, "Book Curry House for two at noon")]
+    result = events[-1].data["result"]  # each step's settled condition stays with the run's result
+    assert [(st["status"], st["holds"]) for st in result.plan] == [("done", None), ("done", False), ("done", True)]
     changes = [str(c) for c in diff(before, phone.state())]
     assert not any(c.startswith("+ calendar") for c in changes)
     assert any(c.startswith("+ restaurants.bookings") for c in changes), changes
