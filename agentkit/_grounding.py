@@ -95,12 +95,26 @@ def _squash(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+_WHEN_WORDS = frozenset(
+    "january february march april may june july august september october november december jan feb mar apr jun jul "
+    "aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
+    "st nd rd th at on of the this next am pm noon midnight today tomorrow yesterday morning afternoon evening "
+    "night".split())
+
+
+def _is_when(text: str) -> bool:
+    """Whether ``text`` (squashed) only says a day or a time ("november 24 2026", "friday at 9 am")."""
+    return all(w in _WHEN_WORDS or w.isdigit() or re.fullmatch(r"\d+(?:st|nd|rd|th|am|pm)", w) for w in text.split())
+
+
 def echoed_messages(args: dict, found: Callable[[], str], request: str) -> list[str]:
     """Text arguments (three words or more) that repeat word for word a line of ``found()`` (the
     results so far) which also names whom the call is for (another argument: a name, or a list of
     names), unless ``request`` says that text: a small model asked to "text Mom that I landed" reads
-    her messages first and sends hers back to her. ``found`` is only called when the call has both."""
+    her messages first and sends hers back to her. A day or a time ("November 24, 2026") is no
+    message. ``found`` is only called when the call has both."""
     texts = {k: _squash(v) for k, v in args.items() if isinstance(v, str) and len(v.split()) >= 3}
+    texts = {k: text for k, text in texts.items() if not _is_when(text)}
     people = [_squash(x) for k, v in args.items() if k not in texts
               for x in (v if isinstance(v, list) else [v]) if isinstance(x, str) and x.strip()]
     if not texts or not people:

@@ -331,6 +331,12 @@ def test_what_counts_as_an_echoed_message():
     assert echoed_messages({"to": "Mom", "body": "Please bring the pumpkin pie."}, found,
                            "Text Mom: please bring the pumpkin pie.") == []
     assert echoed_messages({"to": "Mom", "body": "I landed"}, found, "Text Mom I landed") == []
+    # a day is no message (multi-app ma-009: an event's date, found in a step's answer beside its title)
+    answer = "Look up the launch date -> The launch date from the meeting notes is November 24, 2026."
+    assert echoed_messages({"title": "Launch", "date": "November 24, 2026", "start_time": "9:00"},
+                           lambda: answer, "Put the launch on my calendar at 9am on the new date") == []
+    assert echoed_messages({"title": "Launch", "body": "the launch date from the meeting notes"},
+                           lambda: answer, "Put the launch on my calendar") == ["body"]
 
 
 def test_a_time_a_booking_was_refused_at_is_not_used_after_another_was_booked(registry, index):
