@@ -95,18 +95,6 @@ def _squash(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-_WHEN_WORDS = frozenset(
-    "january february march april may june july august september october november december jan feb mar apr jun jul "
-    "aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
-    "st nd rd th at on of the this next am pm noon midnight today tomorrow yesterday morning afternoon evening "
-    "night".split())
-
-
-def _is_when(text: str) -> bool:
-    """Whether ``text`` (squashed) only says a day or a time ("november 24 2026", "friday at 9 am")."""
-    return all(w in _WHEN_WORDS or w.isdigit() or re.fullmatch(r"\d+(?:st|nd|rd|th|am|pm)", w) for w in text.split())
-
-
 def echoed_messages(args: dict, found: Callable[[], str], request: str) -> list[str]:
     """Text arguments (three words or more) that repeat word for word a line of ``found()`` (the
     results so far) which also names whom the call is for (another argument: a name, or a list of
@@ -208,6 +196,16 @@ _MONTH_DAY = re.compile(rf"({'|'.join(_MONTHS)}) (\d{{1,2}})")
 _OTHER_DAY = re.compile(rf"\b(?:tomorrow|yesterday|{'|'.join(_DAYS)}|{_MONTH_DAY.pattern})\b")
 _TODAY = re.compile(r"\b(?:today|tonight|now|this (?:morning|afternoon|evening))\b")
 _DATE_PARAM = re.compile(r"date|day|due|when")
+
+
+_WHEN_WORDS = frozenset([*_DAYS, *_MONTHS, *(w[:3] for w in (*_DAYS, *_MONTHS)), "sept",
+                         *"st nd rd th at on of the this next am pm noon midnight today tomorrow yesterday morning "
+                          "afternoon evening night".split()])
+
+
+def _is_when(text: str) -> bool:
+    """Whether ``text`` (squashed) only says a day or a time ("november 24 2026", "friday at 9 am")."""
+    return all(w in _WHEN_WORDS or w.isdigit() or re.fullmatch(r"\d+(?:st|nd|rd|th|am|pm)", w) for w in text.split())
 
 
 def dated_today(args: dict, request: str, today: datetime.date, *, context: str = "") -> tuple[list[str], list[str]]:
