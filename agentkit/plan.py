@@ -121,6 +121,8 @@ _QUESTION = re.compile(r"\W*(?:check|see|find out|determine|verify|confirm|ask|l
 _LOOKUP = re.compile(r"\W*(find|look|search|check|read|see|list|show|identify|locate|determine|verify|"
                      r"get the|get my|what|which|who|when|where|how)\b", re.IGNORECASE)
 """A step phrased as a lookup: it may well end with an answer and no change."""
+_EMPTY = re.compile(r"(?:[\w ]+: )?\((?:none|empty)\)|")
+"""A tool result that holds nothing (``render_result`` of an empty list or record)."""
 _DONE_HEAD = "Done so far:"
 """Heads the earlier steps' results in a step's brief."""
 _AVOID_HEAD = "These calls failed earlier;"
@@ -468,9 +470,17 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             for m in produced)
         if holds is not None:  # settled above: an "If not" step after this one is its other branch
             outcome["holds"], outcome["forecast"] = holds, decision.get("forecast")
+        found_some = [str(m.content) for m in produced if isinstance(m, ToolMessage) and m.status == "success"]
+        if (outcome["status"] == "done" and not acts and not conditional and found_some
+                and all(_EMPTY.fullmatch(c.strip()) for c in found_some)):
+            # every search came back empty: the model's answer is invented (ma-009: a date "found" in
+            # notes a search did not return), so the step found nothing, and a first step is replanned
+            found = "; ".join(f"{m.name}({_short(m.artifact)}) returned nothing" for m in produced
+                              if isinstance(m, ToolMessage) and m.status == "success")
+            outcome = {**outcome, "status": "failed", "result": found[:400], "answer": ""}
+            found_some = []
         lookup_failed = (outcome["status"] == "failed" and not acts and not conditional and not error
                          and not final.get("error"))
-        found_some = [str(m.content) for m in produced if isinstance(m, ToolMessage) and m.status == "success"]
         if lookup_failed and found_some:
             # a lookup that found something, then failed to find more ("Burger Barn" found in the delivery
             # app, then not among the restaurants): what it found is its result (a replan only repeats it)

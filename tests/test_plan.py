@@ -638,7 +638,7 @@ def test_a_number_a_step_made_up_is_refused_in_the_next_step_and_a_looked_up_one
         plan("Look up the number that texted me about my package",
              "Save that number as a new contact called Delivery Driver"),
         "The number is 123-456-7890.",  # an answer with no call behind it: sent to search, once
-        call("search_contacts", query="package"),
+        call("search_contacts", query="Alice"),  # (a search that found nothing would leave the step failed)
         "The number is 123-456-7890.",  # made up again: the answer stands, and the brief will carry it
         call("add_contact", name="Delivery Driver", phone_number="123-456-7890"),
         call("read_messages"),
@@ -838,6 +838,42 @@ def test_a_first_lookup_step_that_finds_nothing_is_replanned(registry, index):
     r = agent.run("Move the launch to 10am")
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
     assert state["replans"] == 1 and not model.replies  # nothing earlier to work from: a new plan
+
+
+def test_a_lookup_whose_searches_all_came_back_empty_found_nothing_whatever_it_answers(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Check the weather on Saturday", "Find the date of the zebra quantum party in my notes"),
+        call("get_weather", date="Saturday"), "Sunny.",
+        call("search_notes", query="zebra quantum party"),
+        "The party is on November 24, 2026.",  # invented: the search returned nothing
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan")
+    r = agent.run("Check Saturday's weather and find the zebra quantum party's date in my notes")
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 0 and not model.replies
+    step = next(p for p in r.plan if p["id"] == 2)
+    assert step["status"] == "done" and step["result"].startswith("Found nothing: search_notes(query=")
+    assert "November 24" not in r.answer and "nothing" in r.answer
+    assert added(phone, before, "notes") == []
+
+
+def test_a_first_lookup_whose_search_came_back_empty_is_replanned(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Find the date of the zebra quantum party in my notes", "Put the party on my calendar"),
+        call("search_notes", query="zebra quantum party"), "The party is on November 24, 2026.",
+        plan("Read the party file"),
+        call("read_text_file", file="party"), "No such file.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index,
+                         workflow=Workflow(kind="plan", max_replans=1))
+    r = agent.run("Put the zebra quantum party from my notes on my calendar")
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert state["replans"] == 1 and not model.replies
+    assert "This step failed: Find the date of the zebra quantum party in my notes -> search_notes(" \
+        in model.calls[3]["messages"][-1].content
 
 
 def test_a_replanned_lookup_that_already_found_nothing_is_not_run_again(registry, index):
