@@ -152,6 +152,16 @@ def _print_events(events: Iterable[Any], *, as_json: bool) -> Any:
     raise AgentkitError("the agent's event stream ended without a 'done' event")
 
 
+def _trace(events: Iterable[Any]) -> Any:
+    """Print a turn's events (not tokens) to stderr, one line each; return the turn's RunResult."""
+    for event in events:
+        if event.kind == "done":
+            return event.data["result"]
+        if event.kind != "token":
+            print("  " + _event_line(event).replace("\n", "\n  "), file=sys.stderr, flush=True)
+    raise AgentkitError("the agent's event stream ended without a 'done' event")
+
+
 def _event_line(event: Any) -> str:
     """One event (not a token) as a line of text."""
     d = event.data
@@ -213,13 +223,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
         # the simulated user answers confirmation prompts with the task's decisions, then approves
         agent = create_agent(model, registry, device=phone, index=index, top_k=args.top_k, max_steps=args.max_steps,
                              workflow=args.workflow, confirm=True)
-        return answer_confirmations(agent, agent.run(instruction), list(confirm or []))
+        if not args.trace:
+            return answer_confirmations(agent, agent.run(instruction), list(confirm or []))
+        print(f"\n[task] {instruction}", file=sys.stderr, flush=True)
+        first = _trace(agent.stream(instruction))
+        result = answer_confirmations(agent, first, list(confirm or []),
+                                      resume=lambda thread, answers: _trace(agent.stream_resume(thread, answers)))
+        print(f"  [answer] {result.answer}" + (f"\n  [error] {result.error}" if result.error else ""),
+              file=sys.stderr, flush=True)
+        return result
+
+    def verdict(run: Any) -> None:
+        print(f"[{'pass' if run.passed else 'FAIL'}] {run.id}" + ("" if run.passed else f": {run.reason}"),
+              file=sys.stderr, flush=True)
 
     out = Path(args.out) if args.out else None
     try:
         report = run_suite(suite, solve, out_dir=out, repeat=args.repeat, task_filter=args.filter,
                            model=args.model, metadata={"top_k": args.top_k, "max_steps": args.max_steps,
-                                                       "kv_reuse": not args.no_kv_reuse, "workflow": args.workflow})
+                                                       "kv_reuse": not args.no_kv_reuse, "workflow": args.workflow},
+                           progress=not args.trace, on_run=verdict if args.trace else None)
     except KeyboardInterrupt:
         print(f"\ninterrupted; partial report in {out / 'report.json'}" if out else "\ninterrupted", file=sys.stderr)
         return 130
@@ -307,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--repeat", type=int, default=1, help="runs per task (for pass^k)")
     e.add_argument("--filter", help="only task ids matching this glob or substring")
     e.add_argument("--no-kv-reuse", action="store_true", help="re-evaluate the whole prompt each call")
+    e.add_argument("--trace", action="store_true",
+                   help="print each run's plan, calls, results, decisions and critiques to stderr, then its verdict")
     e.set_defaults(func=cmd_eval)
 
     c = sub.add_parser("calls", help="dry run: the tool calls the agent's first turn would make, executing nothing")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -45,6 +46,19 @@ VARIANTS = {"plan-tools": Workflow(kind="plan", plan_tools=128),
 """Extra workflows by name: the planner names each step's function (``Workflow.plan_tools``)."""
 
 
+def code_version() -> str | None:
+    """The commit of the code this script runs (``+dirty`` with uncommitted changes); None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return sha + ("+dirty" if dirty else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workflows", default=",".join(WORKFLOWS), help="comma-separated, first is the baseline")
@@ -63,6 +77,7 @@ def main() -> None:
     registry = load_registry()
     index = ToolIndex(registry, default_embedder(), default_apps=APPS)
     model = load_model(args.model)
+    version = code_version()
     rows = []
     for workflow in args.workflows.split(","):
         def solve(phone, instruction, *, confirm, workflow=workflow):
@@ -72,7 +87,8 @@ def main() -> None:
 
         t0 = time.perf_counter()
         report = run_suite(suite, solve, out_dir=Path(args.out) / workflow.replace("+", "-"), model=args.model,
-                           metadata={"workflow": workflow, "every": args.every, "offset": args.offset}, progress=True)
+                           metadata={"workflow": workflow, "every": args.every, "offset": args.offset,
+                                     "commit": version}, progress=True)
         runs = report.tasks
         rows.append({
             "workflow": workflow, "n": len(runs), "passed": sum(r.passed for r in runs),

@@ -42,6 +42,7 @@ def run_suite(
     model: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     make_phone: Callable[[], Phone] | None = None,
+    on_run: Callable[[TaskRun], None] | None = None,
 ) -> Report:
     """Run every task of ``suite`` (``repeat`` times each) and judge it.
 
@@ -63,6 +64,7 @@ def run_suite(
         metadata: Recorded in the report (JSON values).
         make_phone: Builds the phone for each run; defaults to
             ``agentkit.tools.phone.Phone`` (the default seed).
+        on_run: Called with each judged run as it finishes (after the report is written).
 
     Returns:
         The :class:`~agentkit.evals.Report`.
@@ -105,6 +107,8 @@ def run_suite(
                 report.tasks.append(run_task(task, solve, make_phone=make_phone, repeat_index=k))
                 if report_path is not None:
                     write_json_atomic(report_path, report.to_dict())
+                if on_run is not None:
+                    on_run(report.tasks[-1])
                 bar.update(1)
                 bar.set_postfix_str(
                     f"pass {report.n_passed}/{report.n_runs} ({report.success_rate:.0%})"
@@ -258,13 +262,23 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def answer_confirmations(agent: Any, result: Any, decisions: list, *, most: int = 12) -> Any:
+def answer_confirmations(agent: Any, result: Any, decisions: list, *, most: int = 12,
+                         resume: Callable[[str, dict], Any] | None = None) -> Any:
     """Play the simulated user of a task's confirmations: resume a paused run with ``decisions``
     in order (then "approve") until it stops asking.
+
+    Args:
+        agent: The agent that made ``result``.
+        result: Its result, perhaps paused (``pending``).
+        decisions: The task's decisions, taken from the front.
+        most: Most confirmation prompts answered in one turn.
+        resume: Called as ``resume(thread_id, {pending id: decision})`` for the next result;
+            default ``agent.resume`` (a caller that shows events passes a streaming one).
 
     Returns:
         The last result (it covers the whole turn). Gives up with ``error`` set after ``most`` prompts.
     """
+    resume = resume or agent.resume
     asked = 0
     while result.pending:
         if asked >= most:
@@ -272,5 +286,5 @@ def answer_confirmations(agent: Any, result: Any, decisions: list, *, most: int 
             return result
         answers = {p["id"]: (decisions.pop(0) if decisions else "approve") for p in result.pending}
         asked += len(answers)
-        result = agent.resume(result.thread_id, answers)
+        result = resume(result.thread_id, answers)
     return result

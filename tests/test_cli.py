@@ -23,6 +23,43 @@ def test_unknown_suite_is_a_clean_error(capsys, tmp_path):
     assert "no-such-suite" in capsys.readouterr().err
 
 
+def _scripted_eval(monkeypatch, replies):
+    """``agentkit eval`` on a scripted model and the hashing embedder (no weights)."""
+    import agentkit.cli
+    import agentkit.models
+    from agentkit.models import ScriptedChatModel
+    from agentkit.testing import HashEmbedder
+    from agentkit.tools.retrieval import ToolIndex
+
+    registry = load_registry()
+    monkeypatch.setattr(agentkit.models, "load_model", lambda *a, **kw: ScriptedChatModel(replies=list(replies)))
+    monkeypatch.setattr(agentkit.cli, "_registry_and_index",
+                        lambda *a, **kw: (registry, ToolIndex(registry, HashEmbedder())))
+
+
+def test_eval_trace_prints_each_run_s_events_and_verdict(monkeypatch, capsys, tmp_path):
+    from agentkit.models.scripted import call
+
+    _scripted_eval(monkeypatch, [call("send_message", to="Alice", body="I'll be 10 minutes late"), "Sent."])
+    assert main(["eval", "--suite", "smoke", "--filter", "messages-001", "--trace", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "[task] Text Alice that I'll be 10 minutes late" in err
+    calls = [i for i, line in enumerate(err) if line.startswith("  [call] send_message(")]
+    asked = [i for i, line in enumerate(err) if line.startswith("  [interrupt] ")]
+    done = [i for i, line in enumerate(err) if line.startswith("  [result] send_message -> ")]
+    # the simulated user's approval resumes the paused call, and the resumed turn is traced too
+    assert len(calls) == 1 and len(asked) == 1 and len(done) == 1 and calls[0] < asked[0] < done[0]
+    assert err[-2:] == ["  [answer] Sent.", "[pass] messages-001"]
+    assert json.loads((tmp_path / "report.json").read_text())["tasks"][0]["passed"]
+
+
+def test_eval_trace_says_why_a_run_failed(monkeypatch, capsys):
+    _scripted_eval(monkeypatch, ["Wifi is off now."])  # a claim, no call
+    assert main(["eval", "--suite", "smoke", "--filter", "settings-001", "--trace"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("[FAIL] settings-001: ") and "wifi" in err[-1]
+
+
 @pytest.mark.slow
 def test_tools_search_ranks_the_weather_tool_first(capsys):
     assert main(["tools", "search", "will it rain tomorrow", "-k", "3"]) == 0
