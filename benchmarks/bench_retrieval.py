@@ -40,7 +40,7 @@ from agentkit.tools.retrieval import _NAMED_APP_BONUS, ToolIndex, apps_named  # 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--suite", default="single-app")
+    ap.add_argument("--suite", help="suite name or JSON path (default: single-app; multi-app with --steps)")
     ap.add_argument("-k", type=int, default=5)
     ap.add_argument("--vocabulary", action="store_true",
                     help="also rank with the apps each instruction names something of (the phone's vocabulary)")
@@ -48,7 +48,7 @@ def main() -> None:
                                     "suite's instructions (their tasks are looked up in --suite)")
     args = ap.parse_args()
 
-    suite = load_suite(args.suite)
+    suite = load_suite(args.suite or ("multi-app" if args.steps else "single-app"))
     if args.steps:
         suite = steps_suite(suite, args.steps)
     registry = load_registry()
@@ -81,6 +81,8 @@ def steps_suite(suite, path: str) -> SimpleNamespace:
     with open(path) as f:
         for i, line in enumerate(f, 1):
             row = json.loads(line)
+            if row["task"] not in by_id:
+                raise SystemExit(f"{path}:{i}: task {row['task']!r} is not in suite {suite.name!r} (give --suite)")
             steps.append(SimpleNamespace(id=f"{row['task']}#{i}", instruction=row["query"],
                                          tools=tuple(row["expected"]), task=by_id[row["task"]], any_of=True))
     return SimpleNamespace(name=f"{suite.name} steps ({os.path.basename(path)})", tasks=steps)
