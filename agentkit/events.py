@@ -28,7 +28,8 @@ the graph's own nodes only:
   (the last: the checks whose proof was set aside, as of an app that cannot do
   the thing asked, a change beside the kind of record it makes, or a skipped
   condition of a thing with two branches or of an action in a request with
-  none).
+  none). In a swarm, a specialist that stopped with a part of the request no
+  agent was given passes it on with ``handoff`` ``{"node", "to", "task", "why"}``.
 
 The caller ends the stream with a ``done`` event (``Agent.stream`` does).
 """
@@ -42,7 +43,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Tool
 
 __all__ = ["KINDS", "STREAM_MODES", "Event", "stream_events"]
 
-KINDS = ("step", "plan", "decision", "critique", "tool_call", "tool_result", "token", "interrupt", "done")
+KINDS = ("step", "plan", "decision", "critique", "handoff", "tool_call", "tool_result", "token", "interrupt", "done")
 """The event kinds agentkit itself emits (nodes may emit their own through the custom stream)."""
 
 STREAM_MODES = ["updates", "messages", "custom", "tasks"]

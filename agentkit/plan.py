@@ -133,12 +133,23 @@ only its heading: "The alarm is set. Done so far.")."""
 _CLAUSE = re.compile(r"[.;:!?]\s+|,\s*|\s+(?:and then|then|and|or|if|otherwise|instead)\s+", re.IGNORECASE)
 
 
+def clauses(request: str) -> list[str]:
+    """The request's clauses of three words or more, split at punctuation and at "and", "then",
+    "if"...: a request spanning apps has a clause per app ("Get me a ride to work", "text Emma
+    that I'll be at the office")."""
+    return [c.strip() for c in _CLAUSE.split(request) if c and len(c.split()) >= 3]
+
+
+def conditional(text: str) -> bool:
+    """Whether ``text`` sets a condition ("if it rains, ..."), not merely asks one ("check if ...")."""
+    return bool(_IF.search(_asked(text)))
+
+
 def _catalog(request: str, retrieve: Callable[[str, int], list[tuple[str, float]]], k: int, limit: int) -> list[str]:
     """Tools for a plan: the best ``k`` for the whole request and the best 3 for each of its
     clauses (a request spanning apps is one query per app), best score first, at most ``limit``."""
     best: dict[str, float] = {}
-    clauses = [c for c in _CLAUSE.split(request) if c and len(c.split()) >= 3]
-    for query, n in [(request, k), *((c, 3) for c in clauses)]:
+    for query, n in [(request, k), *((c, 3) for c in clauses(request))]:
         for name, score in retrieve(query, n):
             best[name] = max(float(score), best.get(name, float("-inf")))
     return sorted(best, key=lambda name: -best[name])[:limit]

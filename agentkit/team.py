@@ -12,6 +12,13 @@ whole history, so a small model's prompt stays short.
   specialist can pass the rest of the work to another one with its own
   ``transfer_to_<name>(task)`` tool; the turn ends when one answers.
 
+Both keep count of the request's parts: each clause of the request ("get me a ride to work",
+"text Emma that I'll be at the office") belongs to the specialist owning its best tool. A
+supervisor that calls ``finish`` before a part's specialist was handed anything is told which
+part is left (once; a second ``finish`` stands, as the part may be moot). In a swarm, a specialist
+that answers with a part left unhanded passes that part to its owner, as a specialist would
+(not in a request with a condition, where the part may be moot).
+
 Both stop a handoff loop: the same task handed to the same specialist twice,
 control bouncing between two specialists (A -> B -> A -> B), or more than
 ``Workflow.max_handoffs`` handoffs. The run then ends with ``error`` naming
@@ -33,7 +40,7 @@ from langgraph.graph.message import add_messages
 from agentkit.errors import ConfigurationError
 from agentkit.graph import AgentConfig, build_graph
 from agentkit._turn import add_usage, answer_with_overhead, carried_calls, emit, request_of, this_turn, usage_of
-from agentkit.plan import step_outcome
+from agentkit.plan import clauses, conditional, step_outcome
 from agentkit.tools.registry import Tool, ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -89,6 +96,12 @@ class TeamState(TypedDict, total=False):
     """Token usage of supervisor calls."""
     answer: str | None
     error: Annotated[str | None, _last]
+    parts: list[dict]
+    """The request's clauses and the specialist owning each: ``{"text", "owner"}``."""
+    reminded: list[str]
+    """Specialists whose unhanded part has been pointed out (or passed on) this turn."""
+    answers: list[str]
+    """Swarm: the answers of specialists that passed a part on, for the final answer."""
 
 
 def handoff_loop(handoffs: list[dict], to: str, task: str, max_handoffs: int) -> str | None:
@@ -113,6 +126,17 @@ def handoff_loop(handoffs: list[dict], to: str, task: str, max_handoffs: int) ->
 
 def _same_task(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def unhanded(parts: list[dict], handoffs: list[dict], reminded: Collection[str] = ()) -> list[dict]:
+    """The parts whose specialist has been handed nothing this turn (nor pointed to them already), the
+    first part per specialist."""
+    given = {h["to"] for h in handoffs} | set(reminded)
+    out: dict[str, dict] = {}
+    for part in parts:
+        if part["owner"] not in given:
+            out.setdefault(part["owner"], part)
+    return list(out.values())
 
 
 def _summary(request: str, handoffs: list[dict]) -> str:
@@ -200,21 +224,29 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
     def begin(state: TeamState) -> dict:
         request = request_of(state["messages"])
         update = {"request": request, "handoffs": [], "boss": [], "overhead": {}, "answer": None, "error": None,
-                  "active": None, "task": request}
+                  "active": None, "task": request, "parts": _parts(request), "reminded": [], "answers": []}
         if swarm:
             update["active"] = _entry(request)
         return update
 
+    def _owner(query: str) -> str | None:
+        """The specialist owning the best tool for ``query`` (None without retrieval)."""
+        if config.retrieve is None:
+            return None
+        for name, _ in config.retrieve(query, 1):
+            if name in registry:
+                app = registry.get(name).app
+                return next((s.name for s in members if app in s.apps), None)
+        return None
+
+    def _parts(request: str) -> list[dict]:
+        """Each clause of the request with its specialist; none for a request of one part."""
+        parts = [{"text": c, "owner": owner} for c in clauses(request) if (owner := _owner(c))]
+        return parts if len({p["owner"] for p in parts}) > 1 else []
+
     def _entry(request: str) -> str:
         """The specialist owning the best tool for the whole request (the first, without retrieval)."""
-        if config.retrieve is not None:
-            for name, _ in config.retrieve(request, 1):
-                if name in registry:
-                    app = registry.get(name).app
-                    owner = next((s.name for s in members if app in s.apps), None)
-                    if owner:
-                        return owner
-        return members[0].name
+        return _owner(request) or members[0].name
 
     def supervisor(state: TeamState) -> dict:
         boss = list(state.get("boss") or [])
@@ -231,6 +263,15 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         call = reply.tool_calls[0]
         reply = reply.model_copy(update={"tool_calls": [call]})  # one handoff at a time
         if call["name"] == "finish":
+            left = unhanded(state.get("parts") or [], state.get("handoffs") or [], state.get("reminded") or [])
+            if left:  # a small supervisor finishes after the first part (a ride booked, Emma never texted)
+                cond = ", if the request's condition calls for it" if conditional(state["request"]) else ""
+                note = ToolMessage("Not finished: no agent has been given " + "; ".join(
+                    f'"{p["text"]}" (the {p["owner"]} agent does it)' for p in left) + f". Hand it over{cond}, "
+                    "or call finish again if it is already done.", tool_call_id=call["id"], name="finish",
+                    status="error")
+                return {"boss": [*boss, reply, note], "overhead": usage, "active": None, "answer": None,
+                        "reminded": [*(state.get("reminded") or []), *(p["owner"] for p in left)]}
             return {"boss": [*boss, reply], "overhead": usage, "answer": str(call["args"].get("answer", "")),
                     "active": None}
         to = call["name"].removeprefix("transfer_to_")
@@ -265,7 +306,21 @@ def build_team_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                 loop = handoff_loop([*past, record], to, next_task, workflow.max_handoffs)
                 update.update(active=None if loop else to, task=next_task, error=loop)
             else:
-                update.update(active=None, answer=outcome["answer"] or outcome["result"])
+                said = outcome["answer"] or outcome["result"]
+                left = [] if conditional(state["request"]) else \
+                    unhanded(state.get("parts") or [], [*past, record], state.get("reminded") or [])
+                loop = handoff_loop([*past, record], left[0]["owner"], left[0]["text"], workflow.max_handoffs) \
+                    if left else None
+                if left and not loop:  # it stopped with a part of the request no one was given: pass it on
+                    part = left[0]
+                    emit({"kind": "handoff", "node": name, "to": part["owner"], "task": part["text"],
+                          "why": "a part of the request no agent was given"})
+                    update.update(active=part["owner"], task=part["text"],
+                                  reminded=[*(state.get("reminded") or []), part["owner"]],
+                                  answers=[*(state.get("answers") or []), said])
+                else:
+                    said = " ".join(dict.fromkeys([*(state.get("answers") or []), said]))
+                    update.update(active=None, answer=said)
         else:
             boss = list(state.get("boss") or [])
             call_id = boss[-1].tool_calls[0]["id"]

@@ -118,3 +118,75 @@ def test_per_node_models_and_limits_come_from_one_workflow_object(registry, inde
     r = create_agent(ScriptedChatModel(replies=[]), registry, device=Phone(), index=index, workflow=wf).run("wifi off")
     assert r.answer == "Off." and not boss.replies and not worker.replies
     assert len(worker.calls[0]["tools"]) == 2  # the node's own tool budget
+
+
+RIDE = "Get me a ride to work and text Emma that I'll be at the office in about 20 minutes."
+
+
+def test_a_supervisor_that_finishes_with_a_part_never_handed_over_is_told_which(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        call("transfer_to_travel", task="Get me a ride to work"),
+        call("request_ride", destination="work"), "Your ride is on the way.",
+        call("finish", answer="Your ride is on the way."),  # Emma was never texted
+        call("transfer_to_messaging", task="Text Emma that I'll be at the office in about 20 minutes"),
+        call("send_message", to="Emma", body="I'll be at the office in about 20 minutes"), "Sent.",
+        call("finish", answer="Ride booked and Emma texted."),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="supervisor")
+    r = agent.run(RIDE)
+    assert not model.replies and r.error is None and r.answer == "Ride booked and Emma texted."
+    note = model.calls[4]["messages"][-1]
+    assert note.type == "tool" and note.name == "finish" and note.content.startswith(
+        "Not finished: no agent has been given \"text Emma that I'll be at the office in about 20 minutes.\" "
+        "(the messaging agent does it)")
+    assert len(added(phone, before, "rides")) == 1 and [m["body"] for m in added(phone, before, "messages")] == \
+        ["I'll be at the office in about 20 minutes"]
+
+
+def test_a_supervisor_s_second_finish_stands(registry, index):
+    model = ScriptedChatModel(replies=[
+        call("transfer_to_travel", task="Get me a ride to work"),
+        call("request_ride", destination="work"), "Your ride is on the way.",
+        call("finish", answer="Ride booked."), call("finish", answer="Ride booked, and that is all."),
+    ])
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow="supervisor")
+    r = agent.run(RIDE)
+    assert not model.replies and r.answer == "Ride booked, and that is all." and r.error is None
+
+
+def test_a_swarm_agent_that_stops_with_a_part_no_one_was_given_passes_it_on(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        call("request_ride", destination="work"), "Your ride is on the way.",  # no handoff
+        call("send_message", to="Emma", body="I'll be at the office in about 20 minutes"), "Texted Emma.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="swarm")
+    events = list(agent.stream(RIDE))
+    r = events[-1].data["result"]
+    assert not model.replies and r.error is None and r.answer == "Your ride is on the way. Texted Emma."
+    [passed] = [e.data for e in events if e.kind == "handoff"]
+    assert (passed["node"], passed["to"]) == ("travel", "messaging") and passed["task"].startswith("text Emma")
+    assert "send_message" in offered(model.calls[2]) and model.calls[2]["messages"][-1].content == passed["task"]
+    assert len(added(phone, before, "rides")) == 1 and len(added(phone, before, "messages")) == 1
+
+
+def test_a_swarm_does_not_pass_on_a_part_a_condition_may_rule_out(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[call("get_weather", city="Paris", date="tomorrow"), "Sunny tomorrow."])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="swarm")
+    r = agent.run("Check the weather in Paris tomorrow, and if it's going to rain, remind me to pack an umbrella.")
+    assert not model.replies and r.answer == "Sunny tomorrow." and diff(before, phone.state()) == []
+
+
+def test_a_request_s_parts_and_the_specialists_not_yet_given_one():
+    from agentkit.team import unhanded
+
+    parts = [{"text": "get a ride", "owner": "travel"}, {"text": "text Emma", "owner": "messaging"},
+             {"text": "email Bob", "owner": "messaging"}]
+    assert unhanded(parts, [{"to": "travel", "task": "ride"}]) == [parts[1]]  # the first part per specialist
+    assert unhanded(parts, [{"to": "travel", "task": "ride"}], reminded=["messaging"]) == []
+    assert unhanded(parts, []) == parts[:2]
