@@ -611,7 +611,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             r = results.get(str(s["id"]))
             if r and r["status"] in ("done", "failed", "declined"):
                 # a declined step's own answer may claim it done: the result says who stopped it
-                text = (r.get("answer") if r["status"] != "declined" else "") or r["result"]
+                # (a step that gave no answer of its own has its last result: a record, one line per field)
+                text = (r.get("answer") if r["status"] != "declined" else "") or _one_line(r["result"])
                 if r["status"] == "done" and any(contradicts(text, f) for f in forecasts):
                     text = f"The forecast says {' and '.join(forecasts)}."
                 if text and text not in answers:
@@ -749,6 +750,12 @@ def _wrong_record(asked: str, proof: Any, collections: list[str]) -> bool:
     path = m.group(2)
     mine = [c for c in kinds if c.split(".", 1)[0] == path.split(".", 1)[0]]
     return bool(mine) and not any(path == c or path.startswith(c + ".") for c in mine)
+
+
+def _one_line(text: str) -> str:
+    """A rendered result as one line for the user's answer (``name: Delivery Driver; phone: ...``)."""
+    lines = [line.strip().removeprefix("- ") for line in text.splitlines() if line.strip()]
+    return "; ".join(lines) + ("." if lines and not lines[-1].endswith((".", "!", "?")) else "")
 
 
 def _asked(step: str) -> str:

@@ -1330,3 +1330,15 @@ def test_contradicts_finds_a_sentence_the_forecast_rules_out():
     assert not contradicts("It will be foggy, with no rain.", "Foggy")  # names the forecast: a reading of it
     assert not contradicts("Lunch with Alice is at 12:30.", "Foggy")  # nothing about the weather
     assert not contradicts("It is going to drizzle.", "Rain")
+
+
+def test_a_step_with_no_answer_of_its_own_is_told_by_its_result_on_one_line(registry, index):
+    model = ScriptedChatModel(replies=[
+        plan("Add a contact called Delivery Driver with the number +1 415 555 0199"),
+        call("add_contact", name="Delivery Driver", phone_number="+1 415 555 0199"),
+        "Done so far:",  # the brief's heading copied out: no answer of its own
+    ])
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow="plan")
+    r = agent.run("Save +1 415 555 0199 as a new contact called Delivery Driver")
+    assert not model.replies and "\n" not in r.answer
+    assert r.answer.startswith("name: Delivery Driver; phone: +1 415 555 0199; ") and r.answer.endswith(".")
