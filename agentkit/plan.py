@@ -236,8 +236,11 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
     failed (an answer marked :data:`~agentkit.graph.REPEATED_FAILURE`) failed too.
     """
     # a blocked repeat ("already done") is neither a failure nor news: judge by the real calls
-    tool_msgs = [m for m in messages if isinstance(m, ToolMessage)
-                 and not (isinstance(m.artifact, dict) and "done_before" in m.artifact)]
+    def refused_repeat(m: ToolMessage) -> bool:
+        return isinstance(m.artifact, dict) and "done_before" in m.artifact
+
+    blocked = [m for m in messages if isinstance(m, ToolMessage) and refused_repeat(m)]
+    tool_msgs = [m for m in messages if isinstance(m, ToolMessage) and not refused_repeat(m)]
     final = next((m for m in reversed(messages)
                   if isinstance(m, AIMessage) and not m.tool_calls and str(m.content).strip()), None)
     answer = str(final.content).strip() if final is not None else ""
@@ -254,6 +257,9 @@ def step_outcome(messages: list[AnyMessage], error: str | None) -> dict:
     elif final is not None and (final.response_metadata or {}).get(REPEATED_FAILURE):
         # it ended by repeating a call that had already failed (here or in an earlier step)
         status, result = "failed", answer or str(final.content)
+    elif not tool_msgs and not answer and blocked:
+        # its only call repeated an earlier step's change, which was refused: what it asks is done
+        status, result = "done", f"Already done: {_one_line(blocked[-1].artifact['done_before'])}"
     elif not tool_msgs and not answer:
         status, result = "failed", "nothing was done"
     else:

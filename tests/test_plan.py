@@ -229,6 +229,13 @@ def test_step_outcome_ignores_blocked_repeats():
     blocked = ToolMessage("Already done, not repeated.", tool_call_id="2", name="complete_reminder", status="error",
                           artifact={"name": "complete_reminder", "args": {}, "done_before": "created"})
     assert step_outcome([ok, blocked, AIMessage("Done.")], None)["status"] == "done"
+    # a step whose only call repeated an earlier step's change asks for what is done already
+    again = ToolMessage("Already done, not repeated.", tool_call_id="3", name="add_contact", status="error",
+                        artifact={"name": "add_contact", "args": {}, "done_before": "name: Delivery Driver\nid: c11"})
+    assert step_outcome([again], None) == {"status": "done", "result": "Already done: name: Delivery Driver; id: c11.",
+                                           "calls": [], "answer": ""}
+    assert step_outcome([again, AIMessage("I added it.")], None)["result"] == "I added it."
+    assert step_outcome([], None)["status"] == "failed"  # (no call at all: nothing was done)
 
 
 def test_a_step_that_ends_by_repeating_a_failed_call_failed():
