@@ -537,6 +537,18 @@ def test_shopping_cart_and_checkout(phone):
     assert [(o["id"], o["status"]) for o in history] == [("so2", "ordered"), ("so1", "delivered")]
 
 
+def test_a_shop_product_in_the_food_cart_and_a_dish_in_the_shop_s_cart_point_to_the_other_cart(phone):
+    before = phone.state()
+    fails(phone, "add_to_food_cart", "'a wool scarf' is no dish: it is 'Wool scarf', a product of the shop; "
+                                      "add it with add_to_shopping_cart", item="a wool scarf")
+    fails(phone, "add_to_shopping_cart", "'garlic knots' is no product of the shop: it is 'Garlic knots' on "
+                                         "Pizza Palace's menu; add it with add_to_food_cart", product="garlic knots")
+    # neither: the plain error, and nothing changed
+    fails(phone, "add_to_food_cart", "no menu item matches", item="hoverboard")
+    fails(phone, "add_to_shopping_cart", "no product matches", product="hoverboard")
+    assert phone.state() == before
+
+
 # --- rides ------------------------------------------------------------------------------
 
 

@@ -111,6 +111,16 @@ def _dishes(menu: list[dict], item: str) -> list[dict]:
     return [dish]
 
 
+def _a_product(products: list[dict], item: str) -> str | None:
+    """The name of the shop's one product ``item`` names, if it names one."""
+    from agentkit.tools.phone.apps.shopping import _find_product  # (shopping asks this module the converse)
+
+    try:
+        return _find_product(products, item)["name"]
+    except ToolExecutionError:
+        return None
+
+
 @tool(app="delivery", changes_state=True, rehearsable=True,
       scopes=["delivery.write"], finished_by="place_food_order", examples=[
     "Add a beef pho to my cart",
@@ -133,7 +143,15 @@ def add_to_food_cart(phone: Injected[Phone], item: str, quantity: int = 1, store
         data = s["delivery"]
         stores = [find_record(data["stores"], store, kind="store", fields=("name",))] if store else data["stores"]
         menu = [dict(m, store_id=st["id"], label=f"{m['name']} ({st['name']})") for st in stores for m in st["menu"]]
-        dishes = _dishes(menu, item)
+        try:
+            dishes = _dishes(menu, item)
+        except ToolExecutionError as exc:
+            product = _a_product(s["shopping"]["products"], item) if "no menu item" in str(exc) else None
+            if product is None:
+                raise
+            # a small model told to "order the gift" reaches for the food cart
+            raise ToolExecutionError(f"{item!r} is no dish: it is {product!r}, a product of the shop; add it with "
+                                     "add_to_shopping_cart (then checkout_shopping_cart). Nothing was added.") from exc
         if len({d["store_id"] for d in dishes}) > 1:
             names = ", ".join(d["label"] for d in dishes)
             raise ToolExecutionError(f"{names} come from different stores, and a cart holds one store's dishes. "

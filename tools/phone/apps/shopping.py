@@ -38,6 +38,18 @@ def _find_product(products: list[dict], product: str) -> dict:
         return find_record(products, singular, kind="product", fields=("name",))
 
 
+def _a_dish(stores: list[dict], product: str) -> str | None:
+    """``"<dish>" on <store>'s menu`` for the one dish of the delivery app ``product`` names, if it names one."""
+    from agentkit.tools.phone.apps.delivery import _find_dish  # (delivery asks this module the converse)
+
+    menu = [dict(m, label=f"{m['name']} ({st['name']})", store=st["name"]) for st in stores for m in st["menu"]]
+    try:
+        dish = _find_dish(menu, product)
+    except ToolExecutionError:
+        return None
+    return f"{dish['name']!r} on {dish['store']}'s menu"
+
+
 def _cart_view(cart: list[dict]) -> dict:
     subtotal = _money(sum(i["price"] * i["quantity"] for i in cart))
     shipping = 0.0 if not cart or subtotal >= FREE_SHIPPING_FROM else SHIPPING
@@ -85,7 +97,14 @@ def add_to_shopping_cart(phone: Injected[Phone], product: str, quantity: int = 1
         raise ToolExecutionError("quantity must be at least 1")
     with phone.transaction() as s:
         data = s["shopping"]
-        p = _find_product(data["products"], product)
+        try:
+            p = _find_product(data["products"], product)
+        except ToolExecutionError as exc:
+            dish = _a_dish(s["delivery"]["stores"], product) if "no product" in str(exc) else None
+            if dish is None:
+                raise
+            raise ToolExecutionError(f"{product!r} is no product of the shop: it is {dish}; add it with "
+                                     "add_to_food_cart (then place_food_order). Nothing was added.") from exc
         if not p["in_stock"]:
             raise ToolExecutionError(f"{p['name']!r} is out of stock")
         line = next((i for i in data["cart"] if i["product_id"] == p["id"]), None)
