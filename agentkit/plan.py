@@ -335,7 +335,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             r = results.get(str(s["id"]), {})
             if r.get("status") == "done":
                 looked_up = not answers and any(c.get("ok") for c in r.get("calls") or [])
-                lines.append(f"{s['id']}. {s['text']}" + ("" if looked_up else f" -> {r['result']}"))
+                # (a result on one line: a record's field per line read as steps to a replanner, ma-046)
+                lines.append(f"{s['id']}. {s['text']}" + ("" if looked_up else f" -> {_one_line(r['result'])}"))
         return lines
 
     def begin(state: PlanState) -> dict:
@@ -517,7 +518,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         user = f"Request: {state['request']}"
         if done:
             user += "\nAlready done (do not repeat):\n" + "\n".join(done)
-        user += "\nThis step failed: " + "; ".join(f"{s['text']} -> {results[str(s['id'])]['result']}" for s in failed)
+        user += "\nThis step failed: " + "; ".join(f"{s['text']} -> {_one_line(results[str(s['id'])]['result'])}"
+                                                  for s in failed)
         user += "\nPlan the remaining steps, fixing the failed one."
         args, usage = plan(state, user)
         kept = [s for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"]

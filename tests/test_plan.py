@@ -919,7 +919,7 @@ def test_a_lookup_that_found_something_before_a_call_failed_is_done_with_what_it
     assert state["replans"] == 0 and not model.replies
     assert [c["ok"] for c in r.tool_calls] == [False, True, False, True]
     assert "store: Burger Barn" in state["results"]["1"]["result"]
-    assert "1. Find the Burger Barn restaurant -> - store: Burger Barn" in model.calls[5]["messages"][0].content
+    assert "1. Find the Burger Barn restaurant -> store: Burger Barn" in model.calls[5]["messages"][0].content
 
 
 def test_a_date_only_a_failed_call_gave_is_no_evidence_for_the_retry(registry, index):
@@ -1349,3 +1349,17 @@ def test_a_step_with_no_answer_of_its_own_is_told_by_its_result_on_one_line(regi
     r = agent.run("Save +1 415 555 0199 as a new contact called Delivery Driver")
     assert not model.replies and "\n" not in r.answer
     assert r.answer.startswith("name: Delivery Driver; phone: +1 415 555 0199; ") and r.answer.endswith(".")
+
+
+def test_a_done_step_s_record_is_one_line_in_what_the_planner_and_later_steps_are_told(registry, index):
+    model = ScriptedChatModel(replies=[
+        plan("Send Mom $50 for the groceries", "Text Mom that it's on its way"),
+        call("send_money", to="Mom", amount=50, note="groceries"), "Done so far:",  # no answer: the record stands
+        call("send_message", to="Mom", body="I sent you $50 for the groceries"), "Texted.",
+    ])
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow="plan")
+    agent.run("Send Mom $50 for the groceries and text her that it's on its way")
+    brief = model.calls[3]["messages"][0].content
+    done = brief[brief.index("Done so far:"):].splitlines()
+    # one line per step: a field per line ("kind: sent") reads as a step of its own
+    assert len(done) == 2 and done[1].startswith("1. Send Mom $50 for the groceries -> name: Mom; ")
