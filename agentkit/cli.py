@@ -124,41 +124,41 @@ def _ask(pending: dict, yes: bool, out: Any) -> Any:
             print("  give a JSON object of argument: value", file=out, flush=True)
 
 
-def _print_events(events: Iterable[Any], *, as_json: bool) -> Any:
+def _print_events(events: Iterable[Any], *, as_json: bool, out: Any = None, tokens: bool = True,
+                  indent: str = "") -> Any:
     """Print a turn's events as they arrive (one JSON object a line with ``as_json``).
 
     Tokens are printed inline, every other event on a line of its own.
 
+    Args:
+        events: The turn's events, ending with ``done``.
+        as_json: One JSON object a line instead of text.
+        out: Where to print (default: standard output).
+        tokens: False leaves the tokens out (``eval --trace``: the steps, not the prose).
+        indent: Put before every line of text.
+
     Returns:
         The ``done`` event, not printed.
     """
+    out = out or sys.stdout
     inline = False
     for event in events:
         if event.kind == "done":
             if inline:
-                print(flush=True)
+                print(file=out, flush=True)
             return event
         if as_json:
-            print(json.dumps(event.to_dict(), ensure_ascii=False, default=str), flush=True)
+            print(json.dumps(event.to_dict(), ensure_ascii=False, default=str), file=out, flush=True)
         elif event.kind == "token":
-            sys.stdout.write(event.data["text"])
-            sys.stdout.flush()
-            inline = True
+            if tokens:
+                out.write(event.data["text"])
+                out.flush()
+                inline = True
         else:
             if inline:
-                print()
+                print(file=out)
                 inline = False
-            print(_event_line(event), flush=True)
-    raise AgentkitError("the agent's event stream ended without a 'done' event")
-
-
-def _trace(events: Iterable[Any]) -> Any:
-    """Print a turn's events (not tokens) to stderr, one line each; return the turn's RunResult."""
-    for event in events:
-        if event.kind == "done":
-            return event.data["result"]
-        if event.kind != "token":
-            print("  " + _event_line(event).replace("\n", "\n  "), file=sys.stderr, flush=True)
+            print(indent + _event_line(event).replace("\n", "\n" + indent), file=out, flush=True)
     raise AgentkitError("the agent's event stream ended without a 'done' event")
 
 
@@ -225,10 +225,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
                              workflow=args.workflow, confirm=True)
         if not args.trace:
             return answer_confirmations(agent, agent.run(instruction), list(confirm or []))
+        def traced(events: Iterable[Any]) -> Any:  # the turn's RunResult, its steps shown on stderr
+            return _print_events(events, as_json=False, out=sys.stderr, tokens=False, indent="  ").data["result"]
+
         print(f"\n[task] {instruction}", file=sys.stderr, flush=True)
-        first = _trace(agent.stream(instruction))
-        result = answer_confirmations(agent, first, list(confirm or []),
-                                      resume=lambda thread, answers: _trace(agent.stream_resume(thread, answers)))
+        result = answer_confirmations(agent, traced(agent.stream(instruction)), list(confirm or []),
+                                      resume=lambda thread, answers: traced(agent.stream_resume(thread, answers)))
         print(f"  [answer] {result.answer}" + (f"\n  [error] {result.error}" if result.error else ""),
               file=sys.stderr, flush=True)
         return result

@@ -488,13 +488,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             for m in produced)
         if holds is not None:  # settled above: an "If not" step after this one is its other branch
             outcome["holds"], outcome["forecast"] = holds, decision.get("forecast")
-        found_some = [str(m.content) for m in produced if isinstance(m, ToolMessage) and m.status == "success"]
+        succeeded = [m for m in produced if isinstance(m, ToolMessage) and m.status == "success"]
+        found_some = [str(m.content) for m in succeeded]
         if (outcome["status"] == "done" and not acts and not conditional and found_some
                 and all(_EMPTY.fullmatch(c.strip()) for c in found_some)):
             # every search came back empty: the model's answer is invented (ma-009: a date "found" in
             # notes a search did not return), so the step found nothing, and a first step is replanned
-            found = "; ".join(f"{m.name}({_short(m.artifact)}) returned nothing" for m in produced
-                              if isinstance(m, ToolMessage) and m.status == "success")
+            found = "; ".join(f"{m.name}({_short(m.artifact)}) returned nothing" for m in succeeded)
             outcome = {**outcome, "status": "failed", "result": found[:400], "answer": ""}
             found_some = []
         lookup_failed = (outcome["status"] == "failed" and not acts and not conditional and not error

@@ -111,14 +111,20 @@ def _dishes(menu: list[dict], item: str) -> list[dict]:
     return [dish]
 
 
-def _a_product(products: list[dict], item: str) -> str | None:
-    """The name of the shop's one product ``item`` names, if it names one."""
-    from agentkit.tools.phone.apps.shopping import _find_product  # (shopping asks this module the converse)
+def _menu(stores: list[dict]) -> list[dict]:
+    """The dishes of ``stores``, each with its store's id and name and a label naming both."""
+    return [dict(m, store_id=st["id"], store=st["name"], label=f"{m['name']} ({st['name']})")
+            for st in stores for m in st["menu"]]
 
+
+def _a_dish(stores: list[dict], text: str) -> str | None:
+    """``"<dish>" on <store>'s menu`` for the one dish ``text`` names, if it names one (the shopping
+    app's cart points a dish here)."""
     try:
-        return _find_product(products, item)["name"]
+        dish = _find_dish(_menu(stores), text)
     except ToolExecutionError:
         return None
+    return f"{dish['name']!r} on {dish['store']}'s menu"
 
 
 @tool(app="delivery", changes_state=True, rehearsable=True,
@@ -142,10 +148,12 @@ def add_to_food_cart(phone: Injected[Phone], item: str, quantity: int = 1, store
     with phone.transaction() as s:
         data = s["delivery"]
         stores = [find_record(data["stores"], store, kind="store", fields=("name",))] if store else data["stores"]
-        menu = [dict(m, store_id=st["id"], label=f"{m['name']} ({st['name']})") for st in stores for m in st["menu"]]
+        menu = _menu(stores)
         try:
             dishes = _dishes(menu, item)
         except ToolExecutionError as exc:
+            from agentkit.tools.phone.apps.shopping import _a_product  # (shopping imports this module's _a_dish)
+
             product = _a_product(s["shopping"]["products"], item) if "no menu item" in str(exc) else None
             if product is None:
                 raise

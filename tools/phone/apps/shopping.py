@@ -38,16 +38,13 @@ def _find_product(products: list[dict], product: str) -> dict:
         return find_record(products, singular, kind="product", fields=("name",))
 
 
-def _a_dish(stores: list[dict], product: str) -> str | None:
-    """``"<dish>" on <store>'s menu`` for the one dish of the delivery app ``product`` names, if it names one."""
-    from agentkit.tools.phone.apps.delivery import _find_dish  # (delivery asks this module the converse)
-
-    menu = [dict(m, label=f"{m['name']} ({st['name']})", store=st["name"]) for st in stores for m in st["menu"]]
+def _a_product(products: list[dict], text: str) -> str | None:
+    """The name of the one product ``text`` names, if it names one (the delivery app's cart points a
+    product here)."""
     try:
-        dish = _find_dish(menu, product)
+        return _find_product(products, text)["name"]
     except ToolExecutionError:
         return None
-    return f"{dish['name']!r} on {dish['store']}'s menu"
 
 
 def _cart_view(cart: list[dict]) -> dict:
@@ -100,6 +97,8 @@ def add_to_shopping_cart(phone: Injected[Phone], product: str, quantity: int = 1
         try:
             p = _find_product(data["products"], product)
         except ToolExecutionError as exc:
+            from agentkit.tools.phone.apps.delivery import _a_dish  # (delivery imports this module's _a_product)
+
             dish = _a_dish(s["delivery"]["stores"], product) if "no product" in str(exc) else None
             if dish is None:
                 raise
