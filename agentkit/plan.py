@@ -38,6 +38,7 @@ from langgraph.types import Send
 from agentkit._conditions import contradicts, weather_holds
 from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit, request_of, state_changes, this_turn,
                             usage_of)
+from agentkit._unasked import unasked
 from agentkit.graph import REPEATED_FAILURE, AgentConfig, build_graph, expects_change, retryable
 from agentkit.tools._lexical import names_in
 from agentkit.tools.registry import ToolRegistry
@@ -305,13 +306,18 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                                                            for app, names in by_app.items()))
         return ask(planner_model, _plan_tool(workflow.max_plan_steps, workflow.parallel, tools), system, user)
 
-    def parse_steps(args: dict, first_id: int, done: list[dict] = (), tools: list[str] = ()) -> list[dict]:
-        """The planner's steps with ids from ``first_id``, less any that repeats a ``done`` step."""
-        steps = []
+    def parse_steps(args: dict, first_id: int, request: str, done: list[dict] = (),
+                    tools: list[str] = ()) -> list[dict]:
+        """The planner's steps with ids from ``first_id``, less any that repeats a ``done`` step or makes
+        a kind of change ``request`` never asks for."""
+        steps, unasked_ = [], []
         for raw in list(args.get("steps") or [])[: workflow.max_plan_steps]:
             text = (raw.get("do") if isinstance(raw, dict) else raw) or ""
             # a small planner often lists done steps again: running them twice would corrupt state
             if not isinstance(text, str) or not text.strip() or any(_same_step(text, d["text"]) for d in done):
+                continue
+            if kind := unasked(text, request):  # ("Book a meeting with Bob" of a food order, ma-057)
+                unasked_.append(f"{text.strip()} ({kind})")
                 continue
             sid = first_id + len(steps)
             if workflow.parallel and isinstance(raw, dict):
@@ -322,6 +328,9 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             if isinstance(raw, dict) and raw.get("tool") in tools:
                 step["tool"] = raw["tool"]
             steps.append(step)
+        if unasked_:
+            emit({"kind": "critique", "node": "planner", "checks": [], "set_aside": unasked_,
+                  "finding": "Not asked for: " + "; ".join(unasked_) + "."})
         return steps
 
     def done_lines(state: PlanState, *, answers: bool = True) -> list[str]:
@@ -365,7 +374,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         args, usage = plan(state, user)
         kept = [s for s in state.get("plan") or [] if results.get(str(s["id"]), {}).get("status") == "done"]
         first = max((s["id"] for s in state.get("plan") or []), default=0) + 1
-        steps = parse_steps(args, first, kept, state.get("tools") or [])
+        steps = parse_steps(args, first, state["request"], kept, state.get("tools") or [])
         if not steps and not kept:  # no usable plan: the request is the one step
             steps = [{"id": first, "text": state["request"], "depends_on": []}]
         return {"plan": kept + steps, "overhead": usage, "retry": False}
@@ -524,7 +533,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         args, usage = plan(state, user)
         kept = [s for s in state["plan"] if results.get(str(s["id"]), {}).get("status") == "done"]
         first = max((s["id"] for s in state["plan"]), default=0) + 1
-        steps = parse_steps(args, first, kept, state.get("tools") or [])
+        steps = parse_steps(args, first, state["request"], kept, state.get("tools") or [])
         cleared = {str(s["id"]): {"status": "dropped", "result": "replaced by a new plan", "calls": []}
                    for s in state["plan"] if results.get(str(s["id"]), {}).get("status") != "done"}
         for s in steps:  # a small replanner repeats a lookup that found nothing: it is not run again
@@ -589,9 +598,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             # the fix is known, so no planner: a step per finishing tool, its first call forced to it (a small
             # planner told "not finished" plans the same steps again, and those are dropped as done). It asks
             # no model and comes once per tool and turn, so it is no retry: max_refines does not bound it
-            first = max(s["id"] for s in state["plan"]) + 1
-            steps = [{"id": first + i, "text": re.split(r"[,;]", registry.get(then).description)[0].strip(),
-                      "depends_on": [], "tool": then} for i, then in enumerate(todo)]
+            steps = _finishing_steps(todo, max(s["id"] for s in state["plan"]) + 1, registry)
             return {"plan": state["plan"] + steps, "reflections": [finding], "overhead": usage, "retry": False,
                     "refines": state.get("refines", 0) + 1, "finishing": todo}
         if not finding or state.get("refines", 0) >= workflow.max_refines:
@@ -603,6 +610,29 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                    if v["status"] != "done" or (v.get("acts") and not v.get("changed")) or k in named}
         return {"reflections": [finding], "refines": state.get("refines", 0) + 1, "overhead": usage,
                 "replans": 0, "results": dropped, "retry": True}
+
+    def dispatch(state: PlanState) -> dict:
+        """Before the next step, with a critic: finish what a done step started, right after it. A food
+        cart that "Order ..." filled is ordered before "set a timer for when it arrives" reads its ETA
+        (ma-058 at 532e5a0: the critic's finishing step came after the plan, so the timer guessed 30
+        minutes of a 20-minute delivery). It asks no model; the critic still finishes what is left."""
+        results = state.get("results") or {}
+        pending = [s for s in state.get("plan") or [] if str(s["id"]) not in results]
+        if not workflow.refine or not pending or any(r["status"] == "failed" for r in results.values()):
+            return {}  # (a failed step is the replanner's, which keeps done steps only)
+        unfinished = _unfinished(this_turn(state["messages"]), registry, state["request"])
+        todo = [then for then in dict.fromkeys(then for _, then in unfinished)
+                if then not in (state.get("finishing") or [])]
+        if not todo:
+            return {}
+        finding = "Started, not finished: " + "; ".join(line for line, then in unfinished if then in todo) + "."
+        emit({"kind": "critique", "node": "dispatch", "checks": [], "finding": finding, "set_aside": []})
+        steps = _finishing_steps(todo, max(s["id"] for s in state["plan"]) + 1, registry)
+        at = state["plan"].index(pending[0])
+        # the rest wait for them (with parallel steps too)
+        later = {s["id"]: {**s, "depends_on": sorted({*s["depends_on"], *(f["id"] for f in steps)})} for s in pending}
+        return {"plan": [*state["plan"][:at], *steps, *(later.get(s["id"], s) for s in state["plan"][at:])],
+                "reflections": [finding], "finishing": todo}
 
     def after_critic(state: PlanState) -> str:
         if state.get("retry"):
@@ -644,7 +674,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         graph.add_conditional_edges("critic", after_critic, ["planner", "dispatch", "finish"])
         targets.append("critic")
     # one routing point: parallel steps that finish together must not each dispatch the rest
-    graph.add_node("dispatch", lambda state: {})
+    graph.add_node("dispatch", dispatch)
     for node in ("planner", "execute", "replan"):
         graph.add_edge(node, "dispatch")
     graph.add_conditional_edges("dispatch", route, targets)
@@ -695,6 +725,13 @@ def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str
                 and not any(isinstance(n, ToolMessage) and n.name == then for n in messages[i + 1:]):
             out.append((f"{m.name}({_short(m.artifact)}) was not followed by {then}", then))
     return list(dict.fromkeys(out))
+
+
+def _finishing_steps(tools: list[str], first: int, registry: ToolRegistry) -> list[dict]:
+    """A step per finishing tool, numbered from ``first``: the tool's description up to its first comma
+    as the text, its first call forced to the tool."""
+    return [{"id": first + i, "text": re.split(r"[,;]", registry.get(then).description)[0].strip(),
+             "depends_on": [], "tool": then} for i, then in enumerate(tools)]
 
 
 def _covers(item: str, step: str) -> bool:

@@ -1022,6 +1022,62 @@ def test_a_filled_cart_that_was_never_ordered_is_finished_by_its_order_without_a
     assert r.answer.startswith("Ordered. Ordered for real.")
 
 
+def test_a_planned_booking_nobody_asked_for_is_not_run(registry, index):
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Book a meeting with Bob at my office", "Text Bob that lunch is coming"),
+        call("send_message", to="Bob", body="Lunch is coming"), "Sent.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan", confirm=False)
+    events = list(agent.stream("Text Bob that lunch is coming to my office"))
+    r = events[-1].data["result"]
+    assert not model.replies and r.error is None
+    assert [c["name"] for c in r.tool_calls] == ["send_message"] and not added(phone, before, "calendar")
+    assert [s["text"] for s in r.plan] == ["Text Bob that lunch is coming"]
+    assert [e.data["finding"] for e in events if e.kind == "critique"] == [
+        "Not asked for: Book a meeting with Bob at my office (a booking)."]
+
+
+def test_a_filled_cart_is_ordered_before_the_next_step_runs(registry, index):
+    # ma-058 at 532e5a0: the order came after the timer for its delivery, which so had no ETA to read
+    phone = Phone()
+    before = phone.state()
+    model = ScriptedChatModel(replies=[
+        plan("Order a margherita pizza from Pizza Palace", "Set a timer for when it should arrive"),
+        call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",  # only the cart
+        call("place_food_order", address="work"), "Ordered for real.",  # asked of no model: the step is known
+        call("set_timer", minutes=25, label="Pizza"), "Timer set.",
+        verdict_done(),
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
+    events = list(agent.stream("Order a margherita pizza from Pizza Palace to my office and set a timer for "
+                               "when it should arrive"))
+    r = events[-1].data["result"]
+    assert not model.replies and r.error is None
+    assert [c["name"] for c in r.tool_calls] == ["add_to_food_cart", "place_food_order", "set_timer"]
+    assert model.calls[3]["tool_choice"] == "place_food_order"
+    assert [o["items"][0]["name"] for o in added(phone, before, "delivery")] == ["Margherita pizza"]
+    state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
+    assert [(s["id"], s["text"], s["depends_on"]) for s in state["plan"]] == [
+        (1, "Order a margherita pizza from Pizza Palace", []), (3, "Order the dishes in the food cart", []),
+        (2, "Set a timer for when it should arrive", [1, 3])]
+    assert state["finishing"] == ["place_food_order"] and state["refines"] == 0  # not a retry
+    assert [e.data["node"] for e in events if e.kind == "critique"] == ["dispatch", "critic"]
+
+
+def test_without_a_critic_a_filled_cart_is_left_as_the_step_left_it(registry, index):
+    phone = Phone()
+    model = ScriptedChatModel(replies=[
+        plan("Order a margherita pizza from Pizza Palace", "Set a timer for 25 minutes"),
+        call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",
+        call("set_timer", minutes=25, label="Pizza"), "Timer set.",
+    ])
+    agent = create_agent(model, registry, device=phone, index=index, workflow="plan", confirm=False)
+    r = agent.run("Order a margherita pizza from Pizza Palace and set a timer for 25 minutes")
+    assert not model.replies and [c["name"] for c in r.tool_calls] == ["add_to_food_cart", "set_timer"]
+
+
 def test_started_work_is_finished_even_with_no_retries_left_and_only_once_per_tool(registry, index):
     phone = Phone()
     before = phone.state()
