@@ -425,6 +425,23 @@ def test_book_and_cancel_table(phone):
     fails(phone, "cancel_booking", "no bookings to cancel", booking="Luigi's")
 
 
+def test_an_event_at_a_booked_restaurant_starts_at_the_table_time(phone):
+    # ma-034 at 532e5a0: a table booked for 19:30, then "dinner at Luigi's" put on the calendar at 18:00
+    before = phone.state()
+    call(phone, "book_table", restaurant="Luigi's", date="friday", time="19:30", party_size=2)
+    fails(phone, "create_event", re.escape("Luigi's is booked for 19:30 on 2026-11-27 (booking b2), not 18:00: "
+                                           "start the event at 19:30"),
+          title="Dinner", date="friday", start_time="18:00", location="Luigi's")
+    fails(phone, "create_event", "booked for 19:30", title="Dinner at luigis", date="friday", start_time="6pm")
+    assert phone.state()["calendar"] == before["calendar"]  # refused: nothing added
+    assert call(phone, "create_event", title="Dinner", date="friday", start_time="7:30pm", location="Luigi's")
+    # another day, another place, or a cancelled table: no such check
+    assert call(phone, "create_event", title="Lunch at Luigi's", date="saturday", start_time="12:00")
+    assert call(phone, "create_event", title="Drinks", date="friday", start_time="18:00", location="Zeitgeist")
+    call(phone, "cancel_booking", booking="Luigi's")
+    assert call(phone, "create_event", title="Dinner", date="friday", start_time="18:00", location="Luigi's")
+
+
 def test_full_slot_fills_up(phone):
     for _ in range(2):
         call(phone, "book_table", restaurant="Sakura Sushi", date="friday", time="18:00")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from agentkit.errors import ToolExecutionError
 from agentkit.tools.phone._dates import parse_date, parse_time
@@ -23,6 +24,22 @@ def _find_event(events: list[dict], event: str, date: str | None, today: datetim
         events = [e for e in events if e["start"][:10] == day]
     return find_record(events, event, kind="event", fields=("title",),
                        extra=lambda e: [e.get("location") or ""])
+
+
+def _check_booking_time(state: dict, start: datetime.datetime, said: str, start_time: str) -> None:
+    """Refuse an event at a restaurant the user has a table at that day, at another time than the table's
+    (a small model put "dinner at Luigi's" at 18:00 of a table booked at 19:30: ma-034)."""
+    def words(text: str) -> str:  # ("Luigi's", "luigis": one name)
+        return " ".join(re.findall(r"\w+", re.sub(r"['\u2019]", "", text.lower())))
+
+    said = words(said)
+    for b in (state.get("restaurants") or {}).get("bookings") or []:
+        name = words(b["restaurant"])
+        if (b["status"] == "confirmed" and b["date"] == start.date().isoformat() and name
+                and f" {name} " in f" {said} " and b["time"] != start.strftime("%H:%M")):
+            raise ToolExecutionError(
+                f"{b['restaurant']} is booked for {b['time']} on {b['date']} (booking {b['id']}), not "
+                f"{start_time}: start the event at {b['time']}")
 
 
 @tool(app="calendar", scopes=["calendar.read"], examples=[
@@ -117,6 +134,7 @@ def create_event(phone: Injected[Phone], title: str, date: str, start_time: str,
             raise ToolExecutionError("duration_minutes must be positive")
         end = start + datetime.timedelta(minutes=duration_minutes)
     with phone.transaction() as s:
+        _check_booking_time(s, start, f"{title} {location or ''}", start_time)
         record = {
             "id": next_id(s["calendar"], "e"), "title": title, "start": _iso(start), "end": _iso(end),
             "location": (location or "").strip() or None,
