@@ -13,7 +13,7 @@ import re
 from typing import Any, Callable
 
 __all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "echoed_messages",
-           "invented_numbers", "placeholders", "prune_ungrounded", "refused_times"]
+           "invented_addresses", "invented_numbers", "placeholders", "prune_ungrounded", "refused_times"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -187,6 +187,28 @@ def invented_numbers(args: dict, context: Callable[[], str]) -> list[str]:
         return []
     seen = set(_long_numbers(context()))
     return [k for k, found in numbers.items() if any(not any(d in s or s in d for s in seen) for d in found)]
+
+
+_STREET = re.compile(r"\b(\d{1,6})\s+((?:[A-Z0-9][\w'.-]*\s+){1,3}?)(?i:st|street|ave|avenue|rd|road|blvd|"
+                     r"boulevard|way|lane|ln|dr|drive|pl|place|ct|court|ter|terrace)\b")
+"""A street address: a number, one to three capitalised words, a street word ("123 Main St")."""
+
+
+def _streets(text: str) -> set[str]:
+    """Each street address in ``text`` as its number and first name word ("123 main" of "123 Main St.")."""
+    return {f"{m.group(1)} {m.group(2).split()[0].lower()}" for m in _STREET.finditer(text)}
+
+
+def invented_addresses(args: dict, context: Callable[[], str]) -> list[str]:
+    """Text arguments holding a street address ("123 Main St.") whose number and street appear nowhere
+    in ``context()``: a small model told "deliver to my office" writes an office address of its own
+    (ma-057), where the place's name ("work") finds the real one. ``context`` is only called when some
+    argument holds one."""
+    streets = {k: _streets(v) for k, v in args.items() if isinstance(v, str)}
+    if not any(streets.values()):
+        return []
+    seen = _streets(context())
+    return [k for k, found in streets.items() if found - seen]
 
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

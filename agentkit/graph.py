@@ -27,6 +27,7 @@ from agentkit._grounding import (
     dated_today,
     day_examples,
     echoed_messages,
+    invented_addresses,
     invented_numbers,
     placeholders,
     prune_ungrounded,
@@ -629,6 +630,12 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     f"the number in {', '.join(repr(call['args'][k]) for k in invented)} appears nowhere in "
                     "the request or in any result so far, so it is made up. Find the real one with a search tool, "
                     "searching by what the request says about it (not by this number), or ask the user")
+            made_up = invented_addresses(call["args"], lambda: grounds(state)) if tool.changes_state else []
+            if made_up:  # an order delivered to a street nobody named
+                raise ToolArgumentError(
+                    f"the street address in {', '.join(repr(call['args'][k]) for k in made_up)} appears nowhere "
+                    "in the request or in any result so far, so it is made up. Give the place as the request "
+                    "says it (home, work, a place's name), or find the address with a search tool")
             if tool.changes_state and config.clock is not None:
                 # the user's words say whether today is meant; the brief's results may say "today" too
                 said = _said(state)

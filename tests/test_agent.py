@@ -390,6 +390,32 @@ def test_a_record_changed_this_turn_is_not_changed_again(registry, index):
     assert [c["ok"] for c in agent.run("add Laura Chen, 415 555 0123, and text her hi").tool_calls] == [True, True]
 
 
+def test_a_made_up_street_address_is_sent_back_and_the_place_named_is_used(registry, index):
+    # ma-057 at 134ee58: "to my office" became place_food_order(address="San Francisco office, 123 Main St.")
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"),
+                         call("place_food_order", address="San Francisco office, 123 Main St."),
+                         call("place_food_order", address="work"), "Ordered."], registry, index, phone)
+    r = agent.run("Order a margherita pizza from Pizza Palace to my office")
+    assert [c["ok"] for c in r.tool_calls] == [True, False, True]
+    assert "street address in 'San Francisco office, 123 Main St.' appears nowhere" in r.tool_calls[1]["result"]
+    [order] = [c.after for c in diff(before, phone.state()) if c.path.startswith("delivery.orders")]
+    assert order["address"] == "500 Howard St"
+    # an address the user gave, or one a result showed, is fine
+    model, agent = make([call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"),
+                         call("place_food_order", address="742 Evergreen Terrace"), "Ordered."], registry, index,
+                        Phone())
+    assert agent.run("Order a margherita pizza from Pizza Palace to 742 Evergreen Terrace").tool_calls[1]["ok"]
+    model, agent = make([call("search_places", query="Walgreens"),
+                         call("send_message", to="Alice", body="Walgreens is at 1189 Potrero Ave"), "Sent."],
+                        registry, index, Phone())
+    assert [c["ok"] for c in agent.run("Text Alice the address of Walgreens").tool_calls] == [True, True]
+    model, agent = make([call("send_message", to="Alice", body="see you at 7 pm on Main St"), "Sent."],
+                        registry, index, Phone())
+    assert agent.run("Text Alice see you at 7 pm on Main St").tool_calls[0]["ok"]  # no street number: no check
+
+
 def test_a_made_up_phone_number_is_sent_back_not_saved(registry, index):
     phone = Phone()
     before = phone.state()
