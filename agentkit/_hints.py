@@ -67,6 +67,12 @@ def _texts(args: dict) -> str:
     return " ".join(t for v in args.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, str))
 
 
+def _parts(args: dict) -> set[str]:
+    """Each text argument's parts (split at commas, semicolons and "and"; a list's items), as words."""
+    texts = [t for v in args.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, str)]
+    return {w for t in texts for part in re.split(r"[,;]|\band\b", t) if (w := _words(part))}
+
+
 def choice_hint(choices: tuple[str, ...], *, tool: str, said: str, found: str, args: dict) -> str:
     """The sentence to add to a failed call's error, or an empty string.
 
@@ -77,6 +83,10 @@ def choice_hint(choices: tuple[str, ...], *, tool: str, said: str, found: str, a
         found: What the results so far showed (successful calls, earlier steps' results).
         args: The failed call's arguments.
     """
+    # a choice the call gave word for word, as one of its parts ("fries, vanilla milkshake"), is not what
+    # failed: pointing at it sent a small model back to order the fries alone (ma-062 at 134ee58)
+    given = _parts(args)
+    choices = tuple(c for c in choices if _words(c) not in given)
     if not choices:
         return ""
     if hint := named_choice(choices, said):

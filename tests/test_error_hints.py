@@ -235,6 +235,14 @@ def test_what_a_choice_hint_points_at():
     assert hint(("Game night", "Movie night"), tool="find_events", said="x", found="", args={"query": "night"}) == ""
     assert hint(choices, tool="move_event", said="x", found="", args={"query": "this time", "n": 3}) == ""
     assert hint((), tool="move_event", said="Move my yoga class", found="", args={}) == ""
+    # a choice the call already gave as one of its parts is not what failed (ma-062: "Fries" was found,
+    # "vanilla milkshake" was not): the hint looks past it, here to the one other choice sharing a word
+    menu = ("Classic burger", "Veggie burger", "Fries", "Chocolate milkshake")
+    assert hint(menu, tool="add_to_food_cart", found="", args={"item": "fries, vanilla milkshake"},
+                said="Order fries and a vanilla milkshake (chocolate is fine if they have no vanilla)") == (
+        " Only 'Chocolate milkshake' shares the word 'milkshake' with your call: use 'Chocolate milkshake' if that "
+        "is the one meant.")
+    assert hint(menu, tool="add_to_food_cart", found="", args={"item": ["Fries", "shake"]}, said="fries") == ""
 
 
 def test_a_failed_album_points_at_the_photos_the_search_found_and_the_retry_uses_them(registry, index):
