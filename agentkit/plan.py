@@ -310,14 +310,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                     tools: list[str] = ()) -> list[dict]:
         """The planner's steps with ids from ``first_id``, less any that repeats a ``done`` step or makes
         a kind of change ``request`` never asks for."""
-        steps, unasked_ = [], []
+        steps, refused = [], []
         for raw in list(args.get("steps") or [])[: workflow.max_plan_steps]:
             text = (raw.get("do") if isinstance(raw, dict) else raw) or ""
             # a small planner often lists done steps again: running them twice would corrupt state
             if not isinstance(text, str) or not text.strip() or any(_same_step(text, d["text"]) for d in done):
                 continue
             if kind := unasked(text, request):  # ("Book a meeting with Bob" of a food order, ma-057)
-                unasked_.append(f"{text.strip()} ({kind})")
+                refused.append(f"{text.strip()} ({kind})")
                 continue
             sid = first_id + len(steps)
             if workflow.parallel and isinstance(raw, dict):
@@ -328,9 +328,9 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             if isinstance(raw, dict) and raw.get("tool") in tools:
                 step["tool"] = raw["tool"]
             steps.append(step)
-        if unasked_:
-            emit({"kind": "critique", "node": "planner", "checks": [], "set_aside": unasked_,
-                  "finding": "Not asked for: " + "; ".join(unasked_) + "."})
+        if refused:
+            emit({"kind": "critique", "node": "planner", "checks": [], "set_aside": refused,
+                  "finding": "Not asked for: " + "; ".join(refused) + "."})
         return steps
 
     def done_lines(state: PlanState, *, answers: bool = True) -> list[str]:
