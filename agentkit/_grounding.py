@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 __all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "echoed_messages",
            "invented_addresses", "invented_numbers", "placeholders", "prune_ungrounded", "refused_times"]
@@ -182,11 +182,18 @@ def invented_numbers(args: dict, context: Callable[[], str]) -> list[str]:
     date) that appears nowhere in ``context()``; digits are compared without spaces or punctuation,
     and a country code added or dropped still matches. ``context`` is only called when some
     argument holds such a number."""
-    numbers = {k: _long_numbers(v) for k, v in args.items() if isinstance(v, str)}
-    if not any(numbers.values()):
+    return _unseen(args, context, _long_numbers, lambda d, s: d in s or s in d)
+
+
+def _unseen(args: dict, context: Callable[[], str], extract: Callable[[str], Iterable[str]],
+            same: Callable[[str, str], bool]) -> list[str]:
+    """Text arguments holding something ``extract`` finds that is ``same`` as nothing it finds in
+    ``context()``, which is only called when some argument holds something."""
+    found = {k: list(extract(v)) for k, v in args.items() if isinstance(v, str)}
+    if not any(found.values()):
         return []
-    seen = set(_long_numbers(context()))
-    return [k for k, found in numbers.items() if any(not any(d in s or s in d for s in seen) for d in found)]
+    seen = set(extract(context()))
+    return [k for k, items in found.items() if any(not any(same(x, s) for s in seen) for x in items)]
 
 
 _STREET = re.compile(r"\b(\d{1,6})\s+((?:[A-Z0-9][\w'.-]*\s+){1,3}?)(?i:st|street|ave|avenue|rd|road|blvd|"
@@ -204,11 +211,7 @@ def invented_addresses(args: dict, context: Callable[[], str]) -> list[str]:
     in ``context()``: a small model told "deliver to my office" writes an office address of its own
     (ma-057), where the place's name ("work") finds the real one. ``context`` is only called when some
     argument holds one."""
-    streets = {k: _streets(v) for k, v in args.items() if isinstance(v, str)}
-    if not any(streets.values()):
-        return []
-    seen = _streets(context())
-    return [k for k, found in streets.items() if found - seen]
+    return _unseen(args, context, _streets, str.__eq__)
 
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -62,15 +62,19 @@ def near_choice(choices: tuple[str, ...], asked: str) -> tuple[str, str] | None:
     return next(iter(shared.items())) if len(shared) == 1 else None
 
 
+def _arg_texts(args: dict) -> list[str]:
+    """A call's text arguments, lists' items included."""
+    return [t for v in args.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, str)]
+
+
 def _texts(args: dict) -> str:
     """A call's text arguments, lists' items included, as one text."""
-    return " ".join(t for v in args.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, str))
+    return " ".join(_arg_texts(args))
 
 
 def _parts(args: dict) -> set[str]:
     """Each text argument's parts (split at commas, semicolons and "and"; a list's items), as words."""
-    texts = [t for v in args.values() for t in (v if isinstance(v, list) else [v]) if isinstance(t, str)]
-    return {w for t in texts for part in re.split(r"[,;]|\band\b", t) if (w := _words(part))}
+    return {w for t in _arg_texts(args) for part in re.split(r"[,;]|\band\b", t) if (w := _words(part))}
 
 
 def choice_hint(choices: tuple[str, ...], *, tool: str, said: str, found: str, args: dict) -> str:

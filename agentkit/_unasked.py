@@ -50,6 +50,9 @@ def _stems(words) -> set[str]:
     return {_stem(w.lower()) for w in words}
 
 
+_STEMMED = {kind: (_stems(verbs), _stems(asks), phrase) for kind, (verbs, asks, phrase) in _KINDS.items()}
+
+
 def unasked(step: str, request: str) -> str | None:
     """The kind of change (``"a booking"``) that ``step`` makes and ``request`` never asks for, or None."""
     lead = _LEAD.match(step)
@@ -57,9 +60,9 @@ def unasked(step: str, request: str) -> str | None:
         return None
     verb = _stem(lead.group(1).lower())
     said = _stems(re.findall(r"[a-z]+", request.lower()))
-    for kind, (verbs, asks, phrase) in _KINDS.items():
-        if verb in _stems(verbs):
-            if said & _stems(asks) or (phrase and re.search(phrase, request, re.IGNORECASE)):
+    for kind, (verbs, asks, phrase) in _STEMMED.items():
+        if verb in verbs:
+            if said & asks or (phrase and re.search(phrase, request, re.IGNORECASE)):
                 return None
             return kind
     return None

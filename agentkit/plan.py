@@ -381,8 +381,8 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
 
     def ready(state: PlanState) -> list[dict]:
         results = state.get("results") or {}
-        todo = [s for s in state.get("plan") or [] if str(s["id"]) not in results]
-        return [s for s in todo if all(results.get(str(d), {}).get("status") == "done" for d in s["depends_on"])]
+        return [s for s in _pending(state)
+                if all(results.get(str(d), {}).get("status") == "done" for d in s["depends_on"])]
 
     def route(state: PlanState) -> Any:
         results = state.get("results") or {}
@@ -592,8 +592,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             finding = ("Not done yet: " + "; ".join(missing) + ".") if missing else ""
             emit({"kind": "critique", "node": "critic", "checks": args.get("checks"), "finding": finding,
                   "set_aside": wrong})
-        todo = [then for then in dict.fromkeys(then for _, then in unfinished)
-                if then not in (state.get("finishing") or [])]
+        todo = _to_finish(unfinished, state.get("finishing"))
         if todo and not (failed or idle):
             # the fix is known, so no planner: a step per finishing tool, its first call forced to it (a small
             # planner told "not finished" plans the same steps again, and those are dropped as done). It asks
@@ -617,12 +616,11 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         (ma-058 at 532e5a0: the critic's finishing step came after the plan, so the timer guessed 30
         minutes of a 20-minute delivery). It asks no model; the critic still finishes what is left."""
         results = state.get("results") or {}
-        pending = [s for s in state.get("plan") or [] if str(s["id"]) not in results]
+        pending = _pending(state)
         if not workflow.refine or not pending or any(r["status"] == "failed" for r in results.values()):
             return {}  # (a failed step is the replanner's, which keeps done steps only)
         unfinished = _unfinished(this_turn(state["messages"]), registry, state["request"])
-        todo = [then for then in dict.fromkeys(then for _, then in unfinished)
-                if then not in (state.get("finishing") or [])]
+        todo = _to_finish(unfinished, state.get("finishing"))
         if not todo:
             return {}
         finding = "Started, not finished: " + "; ".join(line for line, then in unfinished if then in todo) + "."
@@ -725,6 +723,17 @@ def _unfinished(messages: list[AnyMessage], registry: ToolRegistry, request: str
                 and not any(isinstance(n, ToolMessage) and n.name == then for n in messages[i + 1:]):
             out.append((f"{m.name}({_short(m.artifact)}) was not followed by {then}", then))
     return list(dict.fromkeys(out))
+
+
+def _pending(state: PlanState) -> list[dict]:
+    """The plan's steps with no result yet, in plan order."""
+    results = state.get("results") or {}
+    return [s for s in state.get("plan") or [] if str(s["id"]) not in results]
+
+
+def _to_finish(unfinished: list[tuple[str, str]], finishing: list[str] | None) -> list[str]:
+    """The finishing tools of ``unfinished`` work (see :func:`_unfinished`) that have had no step yet."""
+    return [then for then in dict.fromkeys(then for _, then in unfinished) if then not in (finishing or [])]
 
 
 def _finishing_steps(tools: list[str], first: int, registry: ToolRegistry) -> list[dict]:
