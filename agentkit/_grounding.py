@@ -13,7 +13,7 @@ import re
 from typing import Any, Callable, Iterable
 
 __all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "echoed_messages",
-           "invented_addresses", "invented_numbers", "placeholders", "prune_ungrounded", "refused_times"]
+           "invented_addresses", "invented_numbers", "place_phrases", "placeholders", "prune_ungrounded", "refused_times"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -212,6 +212,17 @@ def invented_addresses(args: dict, context: Callable[[], str]) -> list[str]:
     (ma-057), where the place's name ("work") finds the real one. ``context`` is only called when some
     argument holds one."""
     return _unseen(args, context, _streets, str.__eq__)
+
+
+_PLACE_NOUN = r"(?:office|work|workplace|home|house|place|apartment|flat|hotel|gym|school|studio)"
+_PLACE_PHRASE = re.compile(rf"\b(?:to|at)\s+((?:my|our|the)\s+{_PLACE_NOUN}|home|work|[A-Z][\w-]*'s(?:\s+{_PLACE_NOUN})?)\b")
+"""Where a request sends something: "to my office", "at Mom's house", "to work"."""
+
+
+def place_phrases(request: str) -> list[str]:
+    """The places ``request`` names as where something goes or happens ("to my office": "my office"),
+    for the refusal of a made-up street address: the place's name finds the real one."""
+    return list(dict.fromkeys(m.group(1) for m in _PLACE_PHRASE.finditer(request)))
 
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -29,6 +29,7 @@ from agentkit._grounding import (
     echoed_messages,
     invented_addresses,
     invented_numbers,
+    place_phrases,
     placeholders,
     prune_ungrounded,
     refused_times,
@@ -184,6 +185,15 @@ def _last_user_text(messages: list[AnyMessage]) -> tuple[int, str]:
         if isinstance(m, HumanMessage) and m.name != FEEDBACK_NAME:
             return i, m.text if hasattr(m, "text") and not callable(m.text) else str(m.content)
     return 0, ""
+
+
+def _less_args(message: ToolMessage) -> str:
+    """A failed call's error without the values of the call's text arguments, which errors quote."""
+    text = str(message.content)
+    args = message.artifact.get("args") if isinstance(message.artifact, dict) else None
+    for value in sorted((v for v in (args or {}).values() if isinstance(v, str) and v.strip()), key=len, reverse=True):
+        text = re.sub(re.escape(value), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def _said(state: dict) -> str:
@@ -397,12 +407,13 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         return "\n".join(p for p in (instructions(), state.get("brief"), state.get("avoid")) if p).strip()
 
     def grounds(state: AgentState) -> str:
-        """What a number may be taken from (built only when a call or answer holds a long number): what
-        the model was shown this turn, less its own words, failed calls' errors and the runtime's
-        feedback (which echo its arguments); with ``evidence``, that instead of the brief."""
-        shown = [str(m.content) for m in [*(state.get("earlier") or []), *state["messages"]]
-                 if not isinstance(m, AIMessage) and not (isinstance(m, ToolMessage) and m.status == "error")
-                 and not (isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME)]
+        """What a number or an address may be taken from (built only when a call or answer holds one):
+        what the model was shown this turn, less its own words and the runtime's feedback; a failed
+        call's error counts less the call's own arguments, which it echoes (its list of existing
+        places is the phone's data: ma-029 at 6ab0b5e); with ``evidence``, that instead of the brief."""
+        shown = [_less_args(m) if isinstance(m, ToolMessage) and m.status == "error" else str(m.content)
+                 for m in [*(state.get("earlier") or []), *state["messages"]]
+                 if not isinstance(m, AIMessage) and not (isinstance(m, HumanMessage) and m.name == FEEDBACK_NAME)]
         if state.get("evidence") is None:
             return "\n".join([system_text(state), *shown])
         return "\n".join([instructions(), state.get("request") or "", state["evidence"] or "", *shown])
@@ -625,17 +636,26 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     f"refused at; what was made since is at {' and '.join(s for _, s in moved.values())}: "
                     "use the time that was settled on")
             invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
+            made_up = invented_addresses(call["args"], lambda: grounds(state)) if tool.changes_state else []
+            if invented or made_up:
+                # the tool's own refusal comes first: "the food cart is empty" says what to do before an
+                # address does (ma-029 at 6ab0b5e: a gift sent to place_food_order met the address check,
+                # not the empty cart that sends it to the shop)
+                ran = True
+                rehearsed(tool, call["args"])
+                ran = False
             if invented:  # a made-up phone number would text or save a stranger
                 raise ToolArgumentError(
                     f"the number in {', '.join(repr(call['args'][k]) for k in invented)} appears nowhere in "
                     "the request or in any result so far, so it is made up. Find the real one with a search tool, "
                     "searching by what the request says about it (not by this number), or ask the user")
-            made_up = invented_addresses(call["args"], lambda: grounds(state)) if tool.changes_state else []
             if made_up:  # an order delivered to a street nobody named
+                named = place_phrases(_said(state))
                 raise ToolArgumentError(
                     f"the street address in {', '.join(repr(call['args'][k]) for k in made_up)} appears nowhere "
                     "in the request or in any result so far, so it is made up. Give the place as the request "
-                    "says it (home, work, a place's name), or find the address with a search tool")
+                    "says it (" + "".join(f"it says {' and '.join(map(repr, named))}; " for _ in named[:1])
+                    + "home, work, a place's name), or find the address with a search tool")
             if tool.changes_state and config.clock is not None:
                 # the user's words say whether today is meant; the brief's results may say "today" too
                 said = _said(state)

@@ -400,6 +400,7 @@ def test_a_made_up_street_address_is_sent_back_and_the_place_named_is_used(regis
     r = agent.run("Order a margherita pizza from Pizza Palace to my office")
     assert [c["ok"] for c in r.tool_calls] == [True, False, True]
     assert "street address in 'San Francisco office, 123 Main St.' appears nowhere" in r.tool_calls[1]["result"]
+    assert "as the request says it (it says 'my office'; home, work" in r.tool_calls[1]["result"]
     [order] = [c.after for c in diff(before, phone.state()) if c.path.startswith("delivery.orders")]
     assert order["address"] == "500 Howard St"
     # an address the user gave, or one a result showed, is fine
@@ -414,6 +415,32 @@ def test_a_made_up_street_address_is_sent_back_and_the_place_named_is_used(regis
     model, agent = make([call("send_message", to="Alice", body="see you at 7 pm on Main St"), "Sent."],
                         registry, index, Phone())
     assert agent.run("Text Alice see you at 7 pm on Main St").tool_calls[0]["ok"]  # no street number: no check
+
+
+def test_a_call_the_tool_refuses_anyway_gets_the_tools_refusal_not_the_made_up_one(registry, index):
+    # ma-029 at 6ab0b5e: a gift ordered with place_food_order met the address check, not the empty
+    # cart whose error sends it to the shop
+    phone = Phone()
+    before = phone.state()
+    model, agent = make([call("place_food_order", address="123 Main St, San Francisco"), "No."], registry, index,
+                        phone)
+    [refused] = agent.run("Order Mom the gift from my gift ideas note").tool_calls
+    assert not refused["ok"] and "the food cart is empty" in refused["result"] and "made up" not in refused["result"]
+    assert phone.state() == before  # the rehearsal left nothing behind
+
+
+def test_an_address_an_error_listed_is_not_made_up_but_one_it_only_echoed_is(registry, index):
+    # ma-029 at 6ab0b5e: get_directions' error listed "Mom's house 42 Ocean Ave" among the saved places
+    phone = Phone()
+    model, agent = make([call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"),
+                         call("get_directions", destination="123 Main St, San Francisco"),
+                         call("place_food_order", address="123 Main St."),
+                         call("place_food_order", address="Mom's house 42 Ocean Ave"), "Ordered."],
+                        registry, index, phone)
+    r = agent.run("Order a margherita pizza from Pizza Palace to Mom")
+    assert [c["ok"] for c in r.tool_calls] == [True, False, False, True]
+    assert "Mom's house 42 Ocean Ave" in r.tool_calls[1]["result"]  # the error names the saved place
+    assert "123 Main St." in r.tool_calls[2]["result"] and "made up" in r.tool_calls[2]["result"]  # echoed, not seen
 
 
 def test_a_made_up_phone_number_is_sent_back_not_saved(registry, index):

@@ -384,3 +384,15 @@ def test_what_counts_as_a_refused_time():
     assert refused_times({"start_time": "19:00"}, "", booked) == {}  # nothing was refused
     other_day = booked.replace("2026-11-27", "2026-11-28")
     assert refused_times({"start_time": "19:00"}, failed, other_day) == {}  # a booking on another day
+
+
+def test_the_places_a_request_sends_something_to():
+    from agentkit._grounding import place_phrases
+
+    assert place_phrases("Order pizza from Pizza Palace to my office, and text Bob") == ["my office"]
+    assert place_phrases("Send flowers to Mom's house and a card to Mom's house") == ["Mom's house"]
+    assert place_phrases("Get a taxi to work at 9") == ["work"]  # "at 9" is a time
+    # a note, a street address and a person are no such places
+    assert place_phrases("Buy a scarf and add it to my packing list note") == []
+    assert place_phrases("Deliver it to 742 Evergreen Terrace") == []
+    assert place_phrases("Order Mom the gift") == []
