@@ -10,6 +10,7 @@ order, and says nothing when none or several fit.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 __all__ = ["choice_hint"]
 
@@ -50,15 +51,15 @@ def _key(word: str) -> str:
 
 def near_choice(choices: tuple[str, ...], asked: str) -> tuple[str, str] | None:
     """``(choice, word)``: the one choice that shares a distinctive word with what the model asked for
-    ('team meeting time' and 'Team standup' share 'team'), if exactly one choice shares any."""
+    ('team meeting time' and 'Team standup' share 'team'), if exactly one choice shares any. A word
+    several choices hold picks none of them: the store's name in ``add_to_food_cart(item="fries,
+    vanilla milkshake", store="Burger Barn")`` is no sign of a "Classic burger" (ma-062 at 6ab0b5e)."""
     wanted = {_key(w) for w in _words(asked).split() if len(w) >= 4 and w not in _COMMON and not w.isdigit()}
     if not wanted:
         return None
-    shared = {}
-    for c in dict.fromkeys(choices):
-        common = [w for w in _words(c).split() if _key(w) in wanted]
-        if common:
-            shared[c] = common[0]
+    held = {c: [w for w in _words(c).split() if _key(w) in wanted] for c in dict.fromkeys(choices)}
+    holders = Counter(_key(w) for words in held.values() for w in set(words))
+    shared = {c: distinct[0] for c, words in held.items() if (distinct := [w for w in words if holders[_key(w)] == 1])}
     return next(iter(shared.items())) if len(shared) == 1 else None
 
 

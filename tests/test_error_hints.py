@@ -243,6 +243,14 @@ def test_what_a_choice_hint_points_at():
         " Only 'Chocolate milkshake' shares the word 'milkshake' with your call: use 'Chocolate milkshake' if that "
         "is the one meant.")
     assert hint(menu, tool="add_to_food_cart", found="", args={"item": ["Fries", "shake"]}, said="fries") == ""
+    # the store's name, which two burgers share a word with, does not hide the one milkshake (ma-062 at 6ab0b5e)
+    assert hint(menu, tool="add_to_food_cart", found="", args={"item": "fries, vanilla milkshake",
+                                                                "store": "Burger Barn"},
+                said="Order fries and a vanilla milkshake from Burger Barn (chocolate is fine)").startswith(
+        " Only 'Chocolate milkshake' shares the word 'milkshake'")
+    # a word several choices hold ("night") picks none; one only one choice holds does
+    assert hint(("Game night", "Movie night", "Game day"), tool="find_events", said="x", found="",
+                args={"query": "the movie night party"}).startswith(" Only 'Movie night' shares the word 'movie'")
 
 
 def test_a_failed_album_points_at_the_photos_the_search_found_and_the_retry_uses_them(registry, index):
