@@ -13,7 +13,8 @@ import re
 from typing import Any, Callable, Iterable
 
 __all__ = ["copied_descriptions", "dated_elsewhere", "dated_today", "day_examples", "echoed_messages",
-           "invented_addresses", "invented_numbers", "place_phrases", "placeholders", "prune_ungrounded", "refused_times"]
+           "invented_addresses", "invented_numbers", "place_phrases", "placeholders", "prune_ungrounded",
+           "refused_times"]
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -215,7 +216,8 @@ def invented_addresses(args: dict, context: Callable[[], str]) -> list[str]:
 
 
 _PLACE_NOUN = r"(?:office|work|workplace|home|house|place|apartment|flat|hotel|gym|school|studio)"
-_PLACE_PHRASE = re.compile(rf"\b(?:to|at)\s+((?:my|our|the)\s+{_PLACE_NOUN}|home|work|[A-Z][\w-]*'s(?:\s+{_PLACE_NOUN})?)\b")
+_PLACE_PHRASE = re.compile(
+    rf"\b(?:to|at)\s+((?:my|our|the)\s+{_PLACE_NOUN}|home|work|[A-Z][\w-]*'s(?:\s+{_PLACE_NOUN})?)\b")
 """Where a request sends something: "to my office", "at Mom's house", "to work"."""
 
 

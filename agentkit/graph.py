@@ -654,11 +654,11 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 optional = [k for k in made_up if k not in tool.parameters.get("required", [])]
                 # (a small model writes an office address into an order the request gives no place for:
                 # ma-058 at 6ab0b5e; the optional address's default is what the user meant)
+                says = f"it says {' and '.join(map(repr, named))}; " if named else ""
                 raise ToolArgumentError(
                     f"the street address in {', '.join(repr(call['args'][k]) for k in made_up)} appears nowhere "
                     "in the request or in any result so far, so it is made up. Give the place as the request "
-                    "says it (" + "".join(f"it says {' and '.join(map(repr, named))}; " for _ in named[:1])
-                    + "home, work, a place's name), or find the address with a search tool"
+                    f"says it ({says}home, work, a place's name), or find the address with a search tool"
                     + (f"; if the request names no place, leave {' and '.join(map(repr, optional))} out"
                        if optional and not named else ""))
             if tool.changes_state and config.clock is not None:
