@@ -10,6 +10,7 @@ user's answer) -> tools.
 from __future__ import annotations
 
 import datetime
+import functools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -635,8 +636,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                     f"{given} has {' and '.join(t for t, _ in moved.values())}, which an earlier call was "
                     f"refused at; what was made since is at {' and '.join(s for _, s in moved.values())}: "
                     "use the time that was settled on")
-            invented = invented_numbers(call["args"], lambda: grounds(state)) if tool.changes_state else []
-            made_up = invented_addresses(call["args"], lambda: grounds(state)) if tool.changes_state else []
+            context = functools.cache(lambda: grounds(state))  # built once, if either check needs it
+            invented = invented_numbers(call["args"], context) if tool.changes_state else []
+            made_up = invented_addresses(call["args"], context) if tool.changes_state else []
             if invented or made_up:
                 # the tool's own refusal comes first: "the food cart is empty" says what to do before an
                 # address does (ma-029 at 6ab0b5e: a gift sent to place_food_order met the address check,
