@@ -656,13 +656,16 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 optional = [k for k in made_up if k not in tool.parameters.get("required", [])]
                 # (a small model writes an office address into an order the request gives no place for:
                 # ma-058 at 6ab0b5e; the optional address's default is what the user meant)
-                says = f"it says {' and '.join(map(repr, named))}; " if named else ""
+                # the fix itself when the request names the place: a small model given "it says 'my
+                # office'; home, work, ..." put "my office" in the cart as a dish (ma-057 at 4402a00)
+                fixes = " or ".join(f"{k}={p!r}" for k in made_up for p in named)
+                how = (f"Write the place as the request says it: {fixes}" if named else
+                       "Give the place as the request says it (home, work, a place's name), or find the address "
+                       "with a search tool" + (f"; if the request names no place, leave "
+                                               f"{' and '.join(map(repr, optional))} out" if optional else ""))
                 raise ToolArgumentError(
                     f"the street address in {', '.join(repr(call['args'][k]) for k in made_up)} appears nowhere "
-                    "in the request or in any result so far, so it is made up. Give the place as the request "
-                    f"says it ({says}home, work, a place's name), or find the address with a search tool"
-                    + (f"; if the request names no place, leave {' and '.join(map(repr, optional))} out"
-                       if optional and not named else ""))
+                    f"in the request or in any result so far, so it is made up. {how}")
             if tool.changes_state and config.clock is not None:
                 # the user's words say whether today is meant; the brief's results may say "today" too
                 said = _said(state)

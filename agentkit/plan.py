@@ -41,6 +41,7 @@ from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit
 from agentkit._unasked import unasked
 from agentkit.graph import REPEATED_FAILURE, AgentConfig, build_graph, expects_change, retryable
 from agentkit.tools._lexical import names_in
+from agentkit.tools._lexical import words as content_words  # without 'the', 'to', ...
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
 
@@ -746,10 +747,13 @@ def _finishing_steps(tools: list[str], first: int, registry: ToolRegistry) -> li
 def _covers(item: str, step: str) -> bool:
     """Whether a thing the critic found not done asks for what step ``step`` did: nearly all the step's
     words and every name and number in it are in the item. "Order a pizza from Pizza Palace to my
-    office" covers "Order a pizza from Pizza Palace"; "Text Bob ..." does not cover "Text Alice ..."."""
-    wi, ws = _words(item), _words(step)
+    office" covers "Order a pizza from Pizza Palace"; "Text Bob ..." does not cover "Text Alice ...".
+    Words like "the" and "to" do not count (ma-061 at 4402a00: "Change the order to California roll and
+    miso soup from Sushi Express" was not covered by "order a California roll and a miso soup from Sushi
+    Express instead", so the retry found it done and planned nothing)."""
+    wi, ws = set(content_words(item)), set(content_words(step))
     names = {w.lower() for w in re.findall(r"\w+", step)[1:] if w[0].isupper() or any(ch.isdigit() for ch in w)}
-    return bool(ws) and names <= wi and len(wi & ws) / len(ws) >= 0.8
+    return bool(ws) and names <= _words(item) and len(wi & ws) / len(ws) >= 0.8
 
 
 def _evidence(messages: list[AnyMessage], changes: list[str], registry: ToolRegistry) -> list[str]:

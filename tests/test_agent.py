@@ -396,11 +396,12 @@ def test_a_made_up_street_address_is_sent_back_and_the_place_named_is_used(regis
     before = phone.state()
     model, agent = make([call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"),
                          call("place_food_order", address="San Francisco office, 123 Main St."),
-                         call("place_food_order", address="work"), "Ordered."], registry, index, phone)
+                         call("place_food_order", address="my office"), "Ordered."], registry, index, phone)
     r = agent.run("Order a margherita pizza from Pizza Palace to my office")
     assert [c["ok"] for c in r.tool_calls] == [True, False, True]
     assert "street address in 'San Francisco office, 123 Main St.' appears nowhere" in r.tool_calls[1]["result"]
-    assert "as the request says it (it says 'my office'; home, work" in r.tool_calls[1]["result"]
+    # the fix itself, to write as it stands (not a list of kinds of place to choose from)
+    assert r.tool_calls[1]["result"].endswith("Write the place as the request says it: address='my office'")
     assert "leave 'address' out" not in r.tool_calls[1]["result"]  # the request names a place
     [order] = [c.after for c in diff(before, phone.state()) if c.path.startswith("delivery.orders")]
     assert order["address"] == "500 Howard St"

@@ -107,7 +107,13 @@ def _dishes(menu: list[dict], item: str) -> list[dict]:
     # the whole text as one dish only if that dish's name holds every part ("Mac and cheese"): a near
     # match would add the fries of "fries, vanilla milkshake" and drop the shake without a word
     if dish is None or not all(norm(p) in norm(dish["name"]) for p in parts):
-        raise ToolExecutionError(f"{str(error).rstrip('.')}. Nothing was added.", choices=error.choices) from error
+        # the dishes that were found are named: a small model told only of the shake re-adds the shake
+        # and drops the fries (ma-062 at 4402a00)
+        kept = list(dict.fromkeys(d["name"] for d in found))
+        also = (f", not {' or '.join(map(repr, kept))} either: give {'it' if len(kept) == 1 else 'them'} again in "
+                "the call that adds the right dish") if kept else ""
+        raise ToolExecutionError(f"{str(error).rstrip('.')}. Nothing was added{also}.",
+                                 choices=error.choices) from error
     return [dish]
 
 
