@@ -85,6 +85,9 @@ class AgentState(TypedDict, total=False):
     """A function offered first this run (a plan step's choice)."""
     call_planned: bool
     """The run's first model call must call ``planned`` (the model fills in the arguments)."""
+    only_planned: bool
+    """Offer ``planned`` alone, to every call of the run: what to do is known (a critic's finishing step),
+    and a small model refused once wanders off to another tool (ma-057: the cart, for "my office")."""
     evidence: str | None
     """Results of the calls made for the same request outside this loop (earlier plan steps). When
     given, a long number in a state change must appear in these, the request or this loop's results
@@ -429,7 +432,9 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
         planned = state.get("planned")
         if planned in registry and _other_apps_thing(planned, text):
             planned = None  # the plan's function is of another app than the thing the step names
-        if planned in registry and (not names or names[0] != planned):
+        if planned in registry and state.get("only_planned"):
+            names, scores = [planned], []
+        elif planned in registry and (not names or names[0] != planned):
             rest = [n for n in names if n != planned]
             names, scores = [planned, *(rest[: config.top_k - 1] if scores else rest)], []
         return {"offered_tools": names, "offered_scores": scores, "turn_start": start, "turn_llm_calls": 0,
@@ -659,7 +664,7 @@ def build_graph(model: BaseChatModel, registry: ToolRegistry, config: AgentConfi
                 # the fix itself when the request names the place: a small model given "it says 'my
                 # office'; home, work, ..." put "my office" in the cart as a dish (ma-057 at 4402a00)
                 fixes = " or ".join(f"{k}={p!r}" for k in made_up for p in named)
-                how = (f"Write the place as the request says it: {fixes}" if named else
+                how = (f"Call {tool.name} again with {fixes}, the place as the request says it" if named else
                        "Give the place as the request says it (home, work, a place's name), or find the address "
                        "with a search tool" + (f"; if the request names no place, leave "
                                                f"{' and '.join(map(repr, optional))} out" if optional else ""))

@@ -481,6 +481,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                                      "request": payload["request"],
                                      "earlier": payload.get("earlier") or [], "evidence": payload.get("evidence") or "",
                                      "planned": step.get("tool"), "call_planned": not conditional,
+                                     "only_planned": bool(step.get("only")),
                                      "act": acts},
                                     {**config, **step_limit})
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a failed step, not a crash
@@ -739,9 +740,9 @@ def _to_finish(unfinished: list[tuple[str, str]], finishing: list[str] | None) -
 
 def _finishing_steps(tools: list[str], first: int, registry: ToolRegistry) -> list[dict]:
     """A step per finishing tool, numbered from ``first``: the tool's description up to its first comma
-    as the text, its first call forced to the tool."""
+    as the text, its first call forced to the tool, which is the only one it offers (``only``)."""
     return [{"id": first + i, "text": re.split(r"[,;]", registry.get(then).description)[0].strip(),
-             "depends_on": [], "tool": then} for i, then in enumerate(tools)]
+             "depends_on": [], "tool": then, "only": True} for i, then in enumerate(tools)]
 
 
 def _covers(item: str, step: str) -> bool:

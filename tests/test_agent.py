@@ -401,7 +401,8 @@ def test_a_made_up_street_address_is_sent_back_and_the_place_named_is_used(regis
     assert [c["ok"] for c in r.tool_calls] == [True, False, True]
     assert "street address in 'San Francisco office, 123 Main St.' appears nowhere" in r.tool_calls[1]["result"]
     # the fix itself, to write as it stands (not a list of kinds of place to choose from)
-    assert r.tool_calls[1]["result"].endswith("Write the place as the request says it: address='my office'")
+    assert r.tool_calls[1]["result"].endswith(
+        "Call place_food_order again with address='my office', the place as the request says it")
     assert "leave 'address' out" not in r.tool_calls[1]["result"]  # the request names a place
     [order] = [c.after for c in diff(before, phone.state()) if c.path.startswith("delivery.orders")]
     assert order["address"] == "500 Howard St"

@@ -1007,7 +1007,9 @@ def test_a_filled_cart_that_was_never_ordered_is_finished_by_its_order_without_a
         plan("Order a margherita pizza from Pizza Palace"),
         call("add_to_food_cart", item="Margherita pizza", store="Pizza Palace"), "Ordered.",  # only the cart
         # no verdict, no planner: add_to_food_cart is finished_by place_food_order, so that is the next step
-        call("place_food_order", address="work"), "Ordered for real.",
+        # refused (a made-up address), the step's next call is the finishing tool's again: it offers no other
+        call("place_food_order", address="San Francisco office, 123 Main St."),
+        call("place_food_order", address="my office"), "Ordered for real.",
         verdict_done(),
     ])
     agent = create_agent(model, registry, device=phone, index=index, workflow="plan+refine", confirm=False)
@@ -1018,6 +1020,8 @@ def test_a_filled_cart_that_was_never_ordered_is_finished_by_its_order_without_a
     finish = model.calls[3]
     assert finish["tool_choice"] == "place_food_order"  # the step's first call is forced to the finishing tool
     assert finish["messages"][-1].content == "Order the dishes in the food cart"
+    assert [t["name"] for t in finish["tools"]] == [t["name"] for t in model.calls[4]["tools"]] == ["place_food_order"]
+    assert [o["address"] for o in added(phone, before, "delivery")] == ["500 Howard St"]  # "my office": work
     assert [e.data.get("text") for e in events if e.kind == "step" and "text" in e.data][-1] == \
         "Order the dishes in the food cart"
     state = agent.graph.get_state({"configurable": {"thread_id": r.thread_id}}).values
