@@ -78,6 +78,19 @@ def _parts(args: dict) -> set[str]:
     return {w for t in _arg_texts(args) for part in re.split(r"[,;]|\band\b", t) if (w := _words(part))}
 
 
+def _in_list(args: dict, word: str, choice: str, choices: tuple[str, ...]) -> str | None:
+    """``key='...'``: the text argument that lists several of the ``choices`` and one thing that is none,
+    which holds ``word``, with that one replaced by ``choice`` ("fries, vanilla milkshake": "fries,
+    Chocolate milkshake"); None if no argument is such a list ("123 Main St, San Francisco" is one place)."""
+    known = {_words(c) for c in choices}
+    for key, value in args.items():
+        parts = [p.strip() for p in re.split(r"[,;]|\band\b", value) if p.strip()] if isinstance(value, str) else []
+        holding = [p for p in parts if word in {_key(w) for w in _words(p).split()}]
+        if len(parts) >= 2 and len(holding) == 1 and all(_words(p) in known for p in parts if p != holding[0]):
+            return f"{key}={value.replace(holding[0], choice, 1)!r}"
+    return None
+
+
 def choice_hint(choices: tuple[str, ...], *, tool: str, said: str, found: str, args: dict) -> str:
     """The sentence to add to a failed call's error, or an empty string.
 
@@ -90,7 +103,7 @@ def choice_hint(choices: tuple[str, ...], *, tool: str, said: str, found: str, a
     """
     # a choice the call gave word for word, as one of its parts ("fries, vanilla milkshake"), is not what
     # failed: pointing at it sent a small model back to order the fries alone (ma-062 at 134ee58)
-    given = _parts(args)
+    given, listed = _parts(args), choices
     choices = tuple(c for c in choices if _words(c) not in given)
     if not choices:
         return ""
@@ -101,5 +114,8 @@ def choice_hint(choices: tuple[str, ...], *, tool: str, said: str, found: str, a
                 f"{'that' if len(hits) == 1 else 'those'}.")
     if near := near_choice(choices, _texts(args)):
         choice, word = near
-        return f" Only {choice!r} shares the word {word!r} with your call: use {choice!r} if that is the one meant."
+        # in a list, the whole list with that one replaced: told to use the shake, a small model added the
+        # shake alone and the fries were never ordered (ma-062 at 4402a00)
+        use = _in_list(args, _key(word), choice, listed) or repr(choice)
+        return f" Only {choice!r} shares the word {word!r} with your call: use {use} if that is the one meant."
     return ""

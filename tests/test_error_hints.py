@@ -240,8 +240,14 @@ def test_what_a_choice_hint_points_at():
     menu = ("Classic burger", "Veggie burger", "Fries", "Chocolate milkshake")
     assert hint(menu, tool="add_to_food_cart", found="", args={"item": "fries, vanilla milkshake"},
                 said="Order fries and a vanilla milkshake (chocolate is fine if they have no vanilla)") == (
-        " Only 'Chocolate milkshake' shares the word 'milkshake' with your call: use 'Chocolate milkshake' if that "
-        "is the one meant.")
+        " Only 'Chocolate milkshake' shares the word 'milkshake' with your call: use item='fries, Chocolate "
+        "milkshake' if that is the one meant.")  # the whole list: the fries were dropped (ma-062 at 4402a00)
+    assert hint(menu, tool="add_to_food_cart", found="", args={"item": "vanilla milkshake"}, said="x").endswith(
+        "use 'Chocolate milkshake' if that is the one meant.")  # no list: the choice itself
+    places = ("Home 1200 Valencia St", "SFO Terminal 2 San Francisco International Airport")
+    assert hint(places, tool="get_directions", found="", args={"destination": "123 Main St, San Francisco"},
+                said="x").endswith("use 'SFO Terminal 2 San Francisco International Airport' if that is the one "
+                                   "meant.")  # an address with a comma is one thing, not a list of the choices
     assert hint(menu, tool="add_to_food_cart", found="", args={"item": ["Fries", "shake"]}, said="fries") == ""
     # the store's name, which two burgers share a word with, does not hide the one milkshake (ma-062 at 6ab0b5e)
     assert hint(menu, tool="add_to_food_cart", found="", args={"item": "fries, vanilla milkshake",
