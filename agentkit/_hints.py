@@ -22,6 +22,10 @@ _COMMON = frozenset(
 """Words of four letters or more that name nothing (a query's "time", "this", "with")."""
 
 
+_LIST = re.compile(r"[,;]|\band\b")
+"""Where a text argument that lists things splits ("fries, vanilla milkshake", "fries and a shake")."""
+
+
 def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
@@ -75,7 +79,7 @@ def _texts(args: dict) -> str:
 
 def _parts(args: dict) -> set[str]:
     """Each text argument's parts (split at commas, semicolons and "and"; a list's items), as words."""
-    return {w for t in _arg_texts(args) for part in re.split(r"[,;]|\band\b", t) if (w := _words(part))}
+    return {w for t in _arg_texts(args) for part in _LIST.split(t) if (w := _words(part))}
 
 
 def _in_list(args: dict, word: str, choice: str, choices: tuple[str, ...]) -> str | None:
@@ -84,7 +88,7 @@ def _in_list(args: dict, word: str, choice: str, choices: tuple[str, ...]) -> st
     Chocolate milkshake"); None if no argument is such a list ("123 Main St, San Francisco" is one place)."""
     known = {_words(c) for c in choices}
     for key, value in args.items():
-        parts = [p.strip() for p in re.split(r"[,;]|\band\b", value) if p.strip()] if isinstance(value, str) else []
+        parts = [p.strip() for p in _LIST.split(value) if p.strip()] if isinstance(value, str) else []
         holding = [p for p in parts if word in {_key(w) for w in _words(p).split()}]
         if len(parts) >= 2 and len(holding) == 1 and all(_words(p) in known for p in parts if p != holding[0]):
             return f"{key}={value.replace(holding[0], choice, 1)!r}"

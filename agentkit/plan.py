@@ -40,8 +40,7 @@ from agentkit._turn import (add_usage, answer_with_overhead, carried_calls, emit
                             usage_of)
 from agentkit._unasked import unasked
 from agentkit.graph import REPEATED_FAILURE, AgentConfig, build_graph, expects_change, retryable
-from agentkit.tools._lexical import names_in
-from agentkit.tools._lexical import words as content_words  # without 'the', 'to', ...
+from agentkit.tools._lexical import names_in, words as content_words  # (words: without 'the', 'to', ...)
 from agentkit.tools.registry import ToolRegistry
 from agentkit.workflow import Workflow
 
