@@ -333,11 +333,13 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
                   "finding": "Not asked for: " + "; ".join(refused) + "."})
         return steps
 
-    def done_lines(state: PlanState, *, answers: bool = True) -> list[str]:
+    def done_lines(state: PlanState, *, answers: bool = True, records: bool = False) -> list[str]:
         """The done steps, each with its result. With ``answers=False`` (how a condition is settled) a
         step whose calls returned results is listed by its text alone: those results are shown as they
         came, and a small model's answer of a lookup can misread them ("Yes, it is going to rain" for
-        a forecast of fog)."""
+        a forecast of fog). With ``records`` (a later step's brief), a step that answered in its own words
+        is followed by the record its change made: "Ordered." says nothing of the order's ETA, which "set
+        a timer for when it arrives" needs (ma-058 at 86d85a6: the timer guessed 30 minutes)."""
         results = state.get("results") or {}
         lines = []
         for s in state.get("plan") or []:
@@ -345,7 +347,9 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
             if r.get("status") == "done":
                 looked_up = not answers and any(c.get("ok") for c in r.get("calls") or [])
                 # (a result on one line: a record's field per line read as steps to a replanner, ma-046)
-                lines.append(f"{s['id']}. {s['text']}" + ("" if looked_up else f" -> {_one_line(r['result'])}"))
+                record = f" (made: {r['record']})" if records and r.get("record") else ""
+                told = "" if looked_up else f" -> {_one_line(r['result'])}{record}"
+                lines.append(f"{s['id']}. {s['text']}{told}")
         return lines
 
     def begin(state: PlanState) -> dict:
@@ -403,7 +407,7 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         # the latest settled condition before each step, for an "If not, ..." step that follows it
         settled = {s["id"]: next((results[str(p["id"])]["holds"] for p in reversed(state["plan"]) if p["id"] < s["id"]
                                   and results.get(str(p["id"]), {}).get("holds") is not None), None) for s in steps}
-        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state),
+        return [Send("execute", {"step": s, "request": state["request"], "done": done_lines(state, records=True),
                                  "settled_from": done_lines(state, answers=False), "earlier": earlier,
                                  "failed": failed[-3:], "evidence": evidence, "settled": settled[s["id"]]})
                 for s in steps]
@@ -493,9 +497,14 @@ def build_plan_graph(model: BaseChatModel, registry: ToolRegistry, config: Agent
         outcome = step_outcome(produced, error or final.get("error"))
         # an action step that changed nothing is a claim, not a result
         outcome["acts"] = acts and expects_change(final.get("offered_tools") or [], registry)
-        outcome["changed"] = bool(state_changes(produced, registry)) or any(  # a change blocked as a repeat
+        made = state_changes(produced, registry)
+        outcome["changed"] = bool(made) or any(  # a change blocked as a repeat
             isinstance(m, ToolMessage) and isinstance(m.artifact, dict) and "done_before" in m.artifact  # was made
             for m in produced)
+        if outcome["status"] == "done" and made and outcome["answer"]:  # the record, when the answer is prose
+            record = _one_line(str(made[-1].content)).removesuffix(".")
+            if record not in outcome["result"]:
+                outcome["record"] = record[:400]
         if holds is not None:  # settled above: an "If not" step after this one is its other branch
             outcome["holds"], outcome["forecast"] = holds, decision.get("forecast")
         succeeded = [m for m in produced if isinstance(m, ToolMessage) and m.status == "success"]

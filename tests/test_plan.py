@@ -1428,3 +1428,19 @@ def test_a_done_step_s_record_is_one_line_in_what_the_planner_and_later_steps_ar
     done = brief[brief.index("Done so far:"):].splitlines()
     # one line per step: a field per line ("kind: sent") reads as a step of its own
     assert len(done) == 2 and done[1].startswith("1. Send Mom $50 for the groceries -> name: Mom; ")
+
+
+def test_a_later_step_is_told_the_record_a_step_that_answered_in_its_own_words_made(registry, index):
+    model = ScriptedChatModel(replies=[
+        plan("Add a croissant from Morning Bakery to the food cart", "Set a timer for when the order should arrive"),
+        call("add_to_food_cart", item="croissant", store="Morning Bakery"), "Added the croissant.",
+        call("set_timer", minutes=20), "Timer set.",
+    ])
+    agent = create_agent(model, registry, device=Phone(), index=index, workflow="plan")
+    agent.run("Add a croissant from Morning Bakery to my cart and set a timer for when it should arrive")
+    brief = model.calls[3]["messages"][0].content
+    done = brief[brief.index("Done so far:"):].splitlines()
+    # "Added the croissant." alone says nothing of the cart's store or total: the record it made follows
+    assert done[1].startswith("1. Add a croissant from Morning Bakery to the food cart -> Added the croissant. "
+                              "(made: store: Morning Bakery; items:; name: Croissant; ")
+    assert done[1].endswith("total: 5.49; ordered: not yet (place_food_order orders the cart))") and len(done) == 2

@@ -236,9 +236,12 @@ def place_food_order(phone: Injected[Phone], address: str | None = None) -> dict
             other = "" if view["store"] in named else (
                 f", and the cart holds dishes from {view['store']}, not {named[0]}: to order from {named[0]}, "
                 "clear the cart (clear_food_cart) and add its dishes first")
+            # the call to make, first: told to "give a place or leave it empty", a small model gave the
+            # store again, three steps running (ma-061 at cb8346b)
             raise ToolExecutionError(f"{address!r} names the store {named[0]}, not where to deliver{other}. "
-                                     "For the address, give a place (home, work) or a street address, or leave it "
-                                     "empty for home")
+                                     "To deliver home, call place_food_order again with no address; to deliver "
+                                     "elsewhere, give the place the request names (address='work') or its street "
+                                     "address")
         try:
             where = find_place(s, address or "home")["address"]
         except ToolExecutionError as exc:
